@@ -1,0 +1,357 @@
+//! Back-office routes: services, counters, users and devices, and the end of the office day.
+
+use std::collections::HashSet;
+
+use axum::Json;
+use axum::extract::State;
+use rusqlite::Connection;
+use turno_shared::api::{
+    Counter, CounterInput, Device, DeviceCreated, DeviceInput, EndOfDayReport, EndOfDayRequest, ErrorBody, LiveEvent,
+    REFERENCE_LANGUAGE, Service, ServiceInput, User, UserInput,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{JsonBody, Path};
+use crate::AppState;
+use crate::auth::{self, Admin, MIN_PASSWORD_CHARS};
+use crate::engine;
+use crate::error::{Error, Result};
+use crate::store::office as cfg;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_services, create_service))
+        .routes(routes!(update_service))
+        .routes(routes!(list_counters, create_counter))
+        .routes(routes!(update_counter))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
+        .routes(routes!(list_devices, create_device))
+        .routes(routes!(revoke_device))
+        .routes(routes!(end_of_day))
+}
+
+fn check_text(what: &str, text: &str, max: usize) -> Result<()> {
+    if text.trim().is_empty() || text.chars().count() > max {
+        return Err(Error::invalid(format!("{what} must hold 1 to {max} characters")));
+    }
+    Ok(())
+}
+
+fn validate_service(s: &ServiceInput) -> Result<()> {
+    if s.name.0.get(REFERENCE_LANGUAGE).is_none_or(|n| n.trim().is_empty()) {
+        return Err(Error::invalid("a service needs an Italian name (\"it\")"));
+    }
+    for (_, name) in &s.name.0 {
+        check_text("a service's name", name, 80)?;
+    }
+    for (_, text) in &s.info.0 {
+        if text.chars().count() > 4000 {
+            return Err(Error::invalid("an information sheet can hold up to 4000 characters"));
+        }
+    }
+    if s.documents.len() > 30 {
+        return Err(Error::invalid("list up to 30 documents to bring"));
+    }
+    if s.outcomes.is_empty() {
+        return Err(Error::invalid("a service needs at least one outcome code"));
+    }
+    let mut seen = HashSet::new();
+    for o in &s.outcomes {
+        if !seen.insert(&o.code) {
+            return Err(Error::invalid(format!("the outcome code {} appears twice", o.code)));
+        }
+    }
+    if s.target_wait_minutes.is_some_and(|m| m == 0 || m > 24 * 60) {
+        return Err(Error::invalid("the target wait runs from 1 to 1440 minutes"));
+    }
+    if s.daily_cap.is_some_and(|c| c == 0 || c > 9999) {
+        return Err(Error::invalid("the daily cap runs from 1 to 9999 tickets"));
+    }
+    Ok(())
+}
+
+fn validate_counter(c: &Connection, input: &CounterInput) -> Result<()> {
+    check_text("a counter's name", &input.name, 60)?;
+    let mut seen = HashSet::new();
+    for id in &input.services {
+        if !seen.insert(id) {
+            return Err(Error::invalid(format!("service {id} appears twice")));
+        }
+        if cfg::get_service(c, *id)?.is_none() {
+            return Err(Error::invalid(format!("there is no service {id}")));
+        }
+    }
+    Ok(())
+}
+
+async fn changed(state: &AppState) -> Result<()> {
+    state.store.write(|ctx| ctx.emit(&LiveEvent::ConfigChanged)).await
+}
+
+#[utoipa::path(get, path = "/admin/services", tag = "admin",
+    responses((status = 200, body = Vec<Service>)), security(("admin" = [])))]
+async fn list_services(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Service>>> {
+    Ok(Json(state.store.read(cfg::list_services).await?))
+}
+
+#[utoipa::path(post, path = "/admin/services", tag = "admin", request_body = ServiceInput,
+    responses((status = 200, body = Service), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("admin" = [])))]
+async fn create_service(
+    State(state): State<AppState>,
+    _: Admin,
+    JsonBody(input): JsonBody<ServiceInput>,
+) -> Result<Json<Service>> {
+    validate_service(&input)?;
+    let service = state
+        .store
+        .write(move |ctx| {
+            let id = cfg::insert_service(ctx.conn, &input)?;
+            ctx.emit(&LiveEvent::ConfigChanged)?;
+            Ok(Service { id, config: input })
+        })
+        .await?;
+    Ok(Json(service))
+}
+
+#[utoipa::path(put, path = "/admin/services/{id}", tag = "admin", request_body = ServiceInput,
+    params(("id" = i64, Path, description = "Service id")),
+    responses((status = 200, body = Service), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("admin" = [])))]
+async fn update_service(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<ServiceInput>,
+) -> Result<Json<Service>> {
+    validate_service(&input)?;
+    let service = state
+        .store
+        .write(move |ctx| {
+            if !cfg::update_service(ctx.conn, id, &input)? {
+                return Err(Error::not_found(format!("service {id}")));
+            }
+            ctx.emit(&LiveEvent::ConfigChanged)?;
+            Ok(Service { id, config: input })
+        })
+        .await?;
+    Ok(Json(service))
+}
+
+#[utoipa::path(get, path = "/admin/counters", tag = "admin",
+    responses((status = 200, body = Vec<Counter>)), security(("admin" = [])))]
+async fn list_counters(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Counter>>> {
+    Ok(Json(state.store.read(cfg::list_counters).await?))
+}
+
+#[utoipa::path(post, path = "/admin/counters", tag = "admin", request_body = CounterInput,
+    responses((status = 200, body = Counter), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("admin" = [])))]
+async fn create_counter(
+    State(state): State<AppState>,
+    _: Admin,
+    JsonBody(input): JsonBody<CounterInput>,
+) -> Result<Json<Counter>> {
+    let counter = state
+        .store
+        .write(move |ctx| {
+            validate_counter(ctx.conn, &input)?;
+            let id = cfg::insert_counter(ctx.conn, &input)?;
+            ctx.emit(&LiveEvent::ConfigChanged)?;
+            Ok(Counter { id, config: input })
+        })
+        .await?;
+    Ok(Json(counter))
+}
+
+#[utoipa::path(put, path = "/admin/counters/{id}", tag = "admin", request_body = CounterInput,
+    params(("id" = i64, Path, description = "Counter id")),
+    responses((status = 200, body = Counter), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("admin" = [])))]
+async fn update_counter(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<CounterInput>,
+) -> Result<Json<Counter>> {
+    let counter = state
+        .store
+        .write(move |ctx| {
+            validate_counter(ctx.conn, &input)?;
+            if !cfg::update_counter(ctx.conn, id, &input)? {
+                return Err(Error::not_found(format!("counter {id}")));
+            }
+            ctx.emit(&LiveEvent::ConfigChanged)?;
+            Ok(Counter { id, config: input })
+        })
+        .await?;
+    Ok(Json(counter))
+}
+
+#[utoipa::path(get, path = "/admin/users", tag = "admin",
+    responses((status = 200, body = Vec<User>)), security(("admin" = [])))]
+async fn list_users(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<User>>> {
+    Ok(Json(state.store.read(cfg::list_users).await?))
+}
+
+async fn password_hash(password: Option<String>, required: bool) -> Result<Option<String>> {
+    match password {
+        None if required => Err(Error::invalid("a new user needs a password")),
+        None => Ok(None),
+        Some(p) if p.chars().count() < MIN_PASSWORD_CHARS || p.len() > 256 => Err(Error::invalid(format!(
+            "a password needs {MIN_PASSWORD_CHARS} to 256 characters"
+        ))),
+        Some(p) => tokio::task::spawn_blocking(move || auth::hash_password(&p))
+            .await
+            .map_err(Error::internal)?
+            .map(Some),
+    }
+}
+
+#[utoipa::path(post, path = "/admin/users", tag = "admin", request_body = UserInput,
+    responses((status = 200, body = User), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("admin" = [])))]
+async fn create_user(
+    State(state): State<AppState>,
+    _: Admin,
+    JsonBody(input): JsonBody<UserInput>,
+) -> Result<Json<User>> {
+    check_text("a display name", &input.display_name, 80)?;
+    let hash = password_hash(input.password.clone(), true).await?.unwrap_or_default();
+    let user = state
+        .store
+        .write(move |ctx| {
+            let id = cfg::insert_user(
+                ctx.conn,
+                input.username.as_str(),
+                &input.display_name,
+                input.role,
+                &hash,
+                input.active,
+            )?;
+            Ok(User {
+                id,
+                username: input.username,
+                display_name: input.display_name,
+                role: input.role,
+                active: input.active,
+            })
+        })
+        .await?;
+    changed(&state).await?;
+    Ok(Json(user))
+}
+
+/// Updates a user; deactivating one signs them out everywhere.
+#[utoipa::path(put, path = "/admin/users/{id}", tag = "admin", request_body = UserInput,
+    params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("admin" = [])))]
+async fn update_user(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<UserInput>,
+) -> Result<Json<User>> {
+    check_text("a display name", &input.display_name, 80)?;
+    if id == me.id && (!input.active || input.role != me.role) {
+        return Err(Error::conflict(
+            "self_lockout",
+            "you cannot deactivate yourself or change your own role",
+        ));
+    }
+    let hash = password_hash(input.password.clone(), false).await?;
+    let user = state
+        .store
+        .write(move |ctx| {
+            let c = ctx.conn;
+            if !cfg::update_user(
+                c,
+                id,
+                input.username.as_str(),
+                &input.display_name,
+                input.role,
+                hash.as_deref(),
+                input.active,
+            )? {
+                return Err(Error::not_found(format!("user {id}")));
+            }
+            if !input.active || hash.is_some() {
+                cfg::delete_user_tokens(c, id)?;
+            }
+            Ok(User {
+                id,
+                username: input.username,
+                display_name: input.display_name,
+                role: input.role,
+                active: input.active,
+            })
+        })
+        .await?;
+    state.tokens.clear();
+    changed(&state).await?;
+    Ok(Json(user))
+}
+
+#[utoipa::path(get, path = "/admin/devices", tag = "admin",
+    responses((status = 200, body = Vec<Device>)), security(("admin" = [])))]
+async fn list_devices(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Device>>> {
+    Ok(Json(state.store.read(cfg::list_devices).await?))
+}
+
+/// Creates a kiosk or display device; its token is shown in this answer only.
+#[utoipa::path(post, path = "/admin/devices", tag = "admin", request_body = DeviceInput,
+    responses((status = 200, body = DeviceCreated), (status = 422, body = ErrorBody)), security(("admin" = [])))]
+async fn create_device(
+    State(state): State<AppState>,
+    _: Admin,
+    JsonBody(input): JsonBody<DeviceInput>,
+) -> Result<Json<DeviceCreated>> {
+    check_text("a device's name", &input.name, 60)?;
+    let token = auth::new_token();
+    let hash = auth::token_hash(&token);
+    let device = state
+        .store
+        .write(move |ctx| {
+            let id = cfg::insert_device(ctx.conn, &input.name, input.kind, &hash, ctx.now())?;
+            cfg::get_device(ctx.conn, id)?.ok_or_else(|| Error::internal("device vanished"))
+        })
+        .await?;
+    Ok(Json(DeviceCreated { device, token }))
+}
+
+/// Revokes a device's token at once.
+#[utoipa::path(delete, path = "/admin/devices/{id}", tag = "admin",
+    params(("id" = i64, Path, description = "Device id")),
+    responses((status = 200, body = Device), (status = 404, body = ErrorBody)), security(("admin" = [])))]
+async fn revoke_device(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Device>> {
+    let device = state
+        .store
+        .write(move |ctx| {
+            if !cfg::revoke_device(ctx.conn, id)? {
+                return Err(Error::not_found(format!("device {id}")));
+            }
+            cfg::get_device(ctx.conn, id)?.ok_or_else(|| Error::not_found(format!("device {id}")))
+        })
+        .await?;
+    state.tokens.clear();
+    Ok(Json(device))
+}
+
+/// Ends the office day now: tickets still waiting or called are closed as `expired`.
+#[utoipa::path(post, path = "/admin/end-of-day", tag = "admin", request_body = EndOfDayRequest,
+    responses((status = 200, body = EndOfDayReport)), security(("admin" = [])))]
+async fn end_of_day(
+    State(state): State<AppState>,
+    _: Admin,
+    JsonBody(req): JsonBody<EndOfDayRequest>,
+) -> Result<Json<EndOfDayReport>> {
+    let office = state.office.clone();
+    let expired = state
+        .store
+        .write(move |ctx| engine::end_of_day(ctx, &office, true, req.include_serving))
+        .await?;
+    Ok(Json(EndOfDayReport { expired }))
+}

@@ -1,0 +1,150 @@
+//! Schema migrations by `PRAGMA user_version`. Released migrations are never edited: add a new one.
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the office, the ticket's life, ratings, printer alerts and the live-event feed.
+    r#"
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+CREATE TABLE services (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    info TEXT NOT NULL,
+    documents TEXT NOT NULL,
+    outcomes TEXT NOT NULL,
+    target_wait_minutes INTEGER,
+    daily_cap INTEGER,
+    hours TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE counters (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE counter_services (
+    counter_id INTEGER NOT NULL REFERENCES counters(id) ON DELETE CASCADE,
+    service_id INTEGER NOT NULL REFERENCES services(id),
+    rank INTEGER NOT NULL,
+    PRIMARY KEY (counter_id, service_id)
+) STRICT;
+
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('clerk', 'admin')),
+    password_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE devices (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('kiosk', 'display')),
+    token_hash TEXT NOT NULL UNIQUE,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE auth_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE counter_sessions (
+    id INTEGER PRIMARY KEY,
+    counter_id INTEGER NOT NULL REFERENCES counters(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    paused_reason TEXT,
+    urgent_streak INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE UNIQUE INDEX counter_sessions_one_per_counter ON counter_sessions(counter_id) WHERE closed_at IS NULL;
+CREATE UNIQUE INDEX counter_sessions_one_per_user ON counter_sessions(user_id) WHERE closed_at IS NULL;
+
+CREATE TABLE clerk_events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES counter_sessions(id),
+    kind TEXT NOT NULL CHECK (kind IN ('open', 'close', 'pause', 'resume')),
+    reason TEXT,
+    at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    office_day TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    seq INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 9999),
+    service_id INTEGER NOT NULL REFERENCES services(id),
+    priority INTEGER NOT NULL,
+    language TEXT,
+    token TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'called', 'serving', 'done', 'no_show', 'cancelled', 'expired')),
+    issued_at INTEGER NOT NULL,
+    called_at INTEGER,
+    started_at INTEGER,
+    finished_at INTEGER,
+    counter_id INTEGER REFERENCES counters(id),
+    user_id INTEGER REFERENCES users(id),
+    target_counter_id INTEGER REFERENCES counters(id),
+    outcome TEXT,
+    note TEXT,
+    UNIQUE (office_day, prefix, seq)
+) STRICT;
+CREATE INDEX tickets_waiting ON tickets(service_id, priority, issued_at, id) WHERE state = 'waiting';
+CREATE INDEX tickets_targeted ON tickets(target_counter_id, issued_at, id) WHERE state = 'waiting' AND target_counter_id IS NOT NULL;
+CREATE INDEX tickets_at_counter ON tickets(counter_id) WHERE state IN ('called', 'serving');
+CREATE INDEX tickets_done ON tickets(service_id, finished_at) WHERE state = 'done';
+CREATE INDEX tickets_open ON tickets(office_day) WHERE state IN ('waiting', 'called', 'serving');
+
+CREATE TABLE ticket_events (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    action TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    service_id INTEGER NOT NULL REFERENCES services(id),
+    counter_id INTEGER REFERENCES counters(id),
+    user_id INTEGER REFERENCES users(id),
+    outcome TEXT
+) STRICT;
+CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id);
+CREATE INDEX ticket_events_at ON ticket_events(at);
+
+CREATE TABLE ratings (
+    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
+    rating TEXT NOT NULL CHECK (rating IN ('good', 'neutral', 'bad')),
+    reason TEXT,
+    at INTEGER NOT NULL,
+    service_id INTEGER NOT NULL REFERENCES services(id),
+    counter_id INTEGER REFERENCES counters(id),
+    user_id INTEGER REFERENCES users(id)
+) STRICT;
+
+CREATE TABLE printer_alerts (
+    id INTEGER PRIMARY KEY,
+    device_id INTEGER NOT NULL REFERENCES devices(id),
+    status TEXT NOT NULL,
+    message TEXT,
+    at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE feed (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+"#,
+];
+
+/// The schema version this code writes.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;

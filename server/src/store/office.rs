@@ -1,0 +1,508 @@
+//! SQL for the office's configuration and people: services, counters, users, devices, login tokens,
+//! counter sessions and printer alerts.
+
+use jiff::Timestamp;
+use rusqlite::{Connection, Row, named_params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use turno_shared::api::{Counter, CounterInput, Device, PrinterAlert, PrinterStatus, Service, ServiceInput, User};
+use turno_shared::domain::{DeviceKind, Role};
+
+use super::{is_unique_violation, optional};
+use crate::error::{Error, Result};
+
+fn json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(Error::internal)
+}
+
+fn from_json<T: DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
+
+pub(crate) fn parse<T: std::str::FromStr>(s: &str) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    s.parse()
+        .map_err(|e: T::Err| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
+
+pub(crate) fn ts(ms: i64) -> rusqlite::Result<Timestamp> {
+    Timestamp::from_millisecond(ms)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, e.into()))
+}
+
+fn unique_or(e: rusqlite::Error, message: impl FnOnce() -> String) -> Error {
+    if is_unique_violation(&e) {
+        Error::conflict("already_exists", message())
+    } else {
+        e.into()
+    }
+}
+
+// ----- services -----
+
+const SERVICE_COLUMNS: &str =
+    "id, code, prefix, name, info, documents, outcomes, target_wait_minutes, daily_cap, hours, active";
+
+fn service_row(r: &Row<'_>) -> rusqlite::Result<Service> {
+    Ok(Service {
+        id: r.get(0)?,
+        config: ServiceInput {
+            code: parse(&r.get::<_, String>(1)?)?,
+            prefix: parse(&r.get::<_, String>(2)?)?,
+            name: from_json(&r.get::<_, String>(3)?)?,
+            info: from_json(&r.get::<_, String>(4)?)?,
+            documents: from_json(&r.get::<_, String>(5)?)?,
+            outcomes: from_json(&r.get::<_, String>(6)?)?,
+            target_wait_minutes: r.get(7)?,
+            daily_cap: r.get(8)?,
+            hours: from_json(&r.get::<_, String>(9)?)?,
+            active: r.get(10)?,
+        },
+    })
+}
+
+pub fn list_services(c: &Connection) -> Result<Vec<Service>> {
+    let mut stmt = c.prepare_cached(&format!("SELECT {SERVICE_COLUMNS} FROM services ORDER BY id"))?;
+    let rows = stmt.query_map([], service_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get_service(c: &Connection, id: i64) -> Result<Option<Service>> {
+    let mut stmt = c.prepare_cached(&format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = ?1"))?;
+    optional(stmt.query_row([id], service_row))
+}
+
+fn service_params(s: &ServiceInput) -> Result<[String; 6]> {
+    Ok([
+        s.code.to_string(),
+        s.prefix.to_string(),
+        json(&s.name)?,
+        json(&s.info)?,
+        json(&s.documents)?,
+        json(&s.outcomes)?,
+    ])
+}
+
+pub fn insert_service(c: &Connection, s: &ServiceInput) -> Result<i64> {
+    let [code, prefix, name, info, documents, outcomes] = service_params(s)?;
+    c.prepare_cached(
+        "INSERT INTO services (code, prefix, name, info, documents, outcomes, target_wait_minutes, daily_cap, hours, active)
+         VALUES (:code, :prefix, :name, :info, :documents, :outcomes, :target, :cap, :hours, :active)",
+    )?
+    .execute(named_params! {
+        ":code": code, ":prefix": prefix, ":name": name, ":info": info, ":documents": documents,
+        ":outcomes": outcomes, ":target": s.target_wait_minutes, ":cap": s.daily_cap,
+        ":hours": json(&s.hours)?, ":active": s.active,
+    })
+    .map_err(|e| unique_or(e, || format!("a service with code {} or prefix {} already exists", s.code, s.prefix)))?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Returns whether the service existed.
+pub fn update_service(c: &Connection, id: i64, s: &ServiceInput) -> Result<bool> {
+    let [code, prefix, name, info, documents, outcomes] = service_params(s)?;
+    let n = c
+        .prepare_cached(
+            "UPDATE services SET code = :code, prefix = :prefix, name = :name, info = :info, documents = :documents,
+             outcomes = :outcomes, target_wait_minutes = :target, daily_cap = :cap, hours = :hours, active = :active
+             WHERE id = :id",
+        )?
+        .execute(named_params! {
+            ":id": id, ":code": code, ":prefix": prefix, ":name": name, ":info": info, ":documents": documents,
+            ":outcomes": outcomes, ":target": s.target_wait_minutes, ":cap": s.daily_cap,
+            ":hours": json(&s.hours)?, ":active": s.active,
+        })
+        .map_err(|e| {
+            unique_or(e, || {
+                format!("a service with code {} or prefix {} already exists", s.code, s.prefix)
+            })
+        })?;
+    Ok(n == 1)
+}
+
+// ----- counters -----
+
+pub fn list_counters(c: &Connection) -> Result<Vec<Counter>> {
+    let mut stmt = c.prepare_cached("SELECT id, name, active FROM counters ORDER BY id")?;
+    let rows: Vec<(i64, String, bool)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(id, name, active)| {
+            Ok(Counter {
+                id,
+                config: CounterInput {
+                    name,
+                    services: counter_services(c, id)?,
+                    active,
+                },
+            })
+        })
+        .collect()
+}
+
+pub fn get_counter(c: &Connection, id: i64) -> Result<Option<Counter>> {
+    let row = optional(
+        c.prepare_cached("SELECT name, active FROM counters WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))),
+    )?;
+    row.map(|(name, active)| {
+        Ok(Counter {
+            id,
+            config: CounterInput {
+                name,
+                services: counter_services(c, id)?,
+                active,
+            },
+        })
+    })
+    .transpose()
+}
+
+/// The services of a counter, in its order of preference.
+pub fn counter_services(c: &Connection, counter_id: i64) -> Result<Vec<i64>> {
+    let mut stmt = c.prepare_cached("SELECT service_id FROM counter_services WHERE counter_id = ?1 ORDER BY rank")?;
+    let rows = stmt.query_map([counter_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn set_counter_services(c: &Connection, counter_id: i64, services: &[i64]) -> Result<()> {
+    c.prepare_cached("DELETE FROM counter_services WHERE counter_id = ?1")?
+        .execute([counter_id])?;
+    let mut insert =
+        c.prepare_cached("INSERT INTO counter_services (counter_id, service_id, rank) VALUES (?1, ?2, ?3)")?;
+    for (rank, service) in services.iter().enumerate() {
+        insert.execute([counter_id, *service, rank as i64 + 1])?;
+    }
+    Ok(())
+}
+
+pub fn insert_counter(c: &Connection, input: &CounterInput) -> Result<i64> {
+    c.prepare_cached("INSERT INTO counters (name, active) VALUES (?1, ?2)")?
+        .execute(rusqlite::params![input.name, input.active])
+        .map_err(|e| unique_or(e, || format!("a counter named {:?} already exists", input.name)))?;
+    let id = c.last_insert_rowid();
+    set_counter_services(c, id, &input.services)?;
+    Ok(id)
+}
+
+pub fn update_counter(c: &Connection, id: i64, input: &CounterInput) -> Result<bool> {
+    let n = c
+        .prepare_cached("UPDATE counters SET name = ?2, active = ?3 WHERE id = ?1")?
+        .execute(rusqlite::params![id, input.name, input.active])
+        .map_err(|e| unique_or(e, || format!("a counter named {:?} already exists", input.name)))?;
+    if n == 1 {
+        set_counter_services(c, id, &input.services)?;
+    }
+    Ok(n == 1)
+}
+
+// ----- users -----
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        username: parse(&r.get::<_, String>(1)?)?,
+        display_name: r.get(2)?,
+        role: parse(&r.get::<_, String>(3)?)?,
+        active: r.get(4)?,
+    })
+}
+
+pub fn list_users(c: &Connection) -> Result<Vec<User>> {
+    let mut stmt = c.prepare_cached("SELECT id, username, display_name, role, active FROM users ORDER BY id")?;
+    let rows = stmt.query_map([], user_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get_user(c: &Connection, id: i64) -> Result<Option<User>> {
+    let mut stmt = c.prepare_cached("SELECT id, username, display_name, role, active FROM users WHERE id = ?1")?;
+    optional(stmt.query_row([id], user_row))
+}
+
+/// The user and their password hash.
+pub fn user_by_username(c: &Connection, username: &str) -> Result<Option<(User, String)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, username, display_name, role, active, password_hash FROM users WHERE username = ?1",
+    )?;
+    optional(stmt.query_row([username], |r| Ok((user_row(r)?, r.get(5)?))))
+}
+
+pub fn insert_user(
+    c: &Connection,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    hash: &str,
+    active: bool,
+) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO users (username, display_name, role, password_hash, active) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(rusqlite::params![username, display_name, role.as_str(), hash, active])
+    .map_err(|e| unique_or(e, || format!("the username {username:?} is taken")))?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn update_user(
+    c: &Connection,
+    id: i64,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    hash: Option<&str>,
+    active: bool,
+) -> Result<bool> {
+    let n = c
+        .prepare_cached(
+            "UPDATE users SET username = ?2, display_name = ?3, role = ?4, active = ?5,
+             password_hash = COALESCE(?6, password_hash) WHERE id = ?1",
+        )?
+        .execute(rusqlite::params![
+            id,
+            username,
+            display_name,
+            role.as_str(),
+            active,
+            hash
+        ])
+        .map_err(|e| unique_or(e, || format!("the username {username:?} is taken")))?;
+    Ok(n == 1)
+}
+
+// ----- devices -----
+
+fn device_row(r: &Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        kind: parse(&r.get::<_, String>(2)?)?,
+        revoked: r.get(3)?,
+        created_at: ts(r.get(4)?)?,
+    })
+}
+
+pub fn list_devices(c: &Connection) -> Result<Vec<Device>> {
+    let mut stmt = c.prepare_cached("SELECT id, name, kind, revoked, created_at FROM devices ORDER BY id")?;
+    let rows = stmt.query_map([], device_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get_device(c: &Connection, id: i64) -> Result<Option<Device>> {
+    let mut stmt = c.prepare_cached("SELECT id, name, kind, revoked, created_at FROM devices WHERE id = ?1")?;
+    optional(stmt.query_row([id], device_row))
+}
+
+pub fn insert_device(c: &Connection, name: &str, kind: DeviceKind, token_hash: &str, now: Timestamp) -> Result<i64> {
+    c.prepare_cached("INSERT INTO devices (name, kind, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(rusqlite::params![name, kind.as_str(), token_hash, now.as_millisecond()])?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn revoke_device(c: &Connection, id: i64) -> Result<bool> {
+    Ok(c.prepare_cached("UPDATE devices SET revoked = 1 WHERE id = ?1")?
+        .execute([id])?
+        == 1)
+}
+
+/// The device holding a token, unless revoked.
+pub fn device_by_token(c: &Connection, token_hash: &str) -> Result<Option<Device>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, name, kind, revoked, created_at FROM devices WHERE token_hash = ?1 AND revoked = 0",
+    )?;
+    optional(stmt.query_row([token_hash], device_row))
+}
+
+// ----- login tokens -----
+
+pub fn insert_token(c: &Connection, token_hash: &str, user_id: i64, expires_at: Timestamp) -> Result<()> {
+    c.prepare_cached("INSERT INTO auth_tokens (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)")?
+        .execute(rusqlite::params![token_hash, user_id, expires_at.as_millisecond()])?;
+    Ok(())
+}
+
+/// The active user holding an unexpired token, with its expiry.
+pub fn user_by_token(c: &Connection, token_hash: &str, now: Timestamp) -> Result<Option<(User, Timestamp)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT u.id, u.username, u.display_name, u.role, u.active, t.expires_at
+         FROM auth_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.active = 1",
+    )?;
+    optional(
+        stmt.query_row(rusqlite::params![token_hash, now.as_millisecond()], |r| {
+            Ok((user_row(r)?, ts(r.get(5)?)?))
+        }),
+    )
+}
+
+pub fn delete_token(c: &Connection, token_hash: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM auth_tokens WHERE token_hash = ?1")?
+        .execute([token_hash])?;
+    Ok(())
+}
+
+pub fn delete_user_tokens(c: &Connection, user_id: i64) -> Result<()> {
+    c.prepare_cached("DELETE FROM auth_tokens WHERE user_id = ?1")?
+        .execute([user_id])?;
+    Ok(())
+}
+
+pub fn delete_expired_tokens(c: &Connection, now: Timestamp) -> Result<usize> {
+    Ok(c.execute("DELETE FROM auth_tokens WHERE expires_at <= ?1", [now.as_millisecond()])?)
+}
+
+// ----- counter sessions -----
+
+/// A clerk's open session at a counter.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id: i64,
+    pub counter_id: i64,
+    pub user_id: i64,
+    pub paused_reason: Option<String>,
+    pub urgent_streak: u32,
+}
+
+fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: r.get(0)?,
+        counter_id: r.get(1)?,
+        user_id: r.get(2)?,
+        paused_reason: r.get(3)?,
+        urgent_streak: r.get(4)?,
+    })
+}
+
+pub fn session_at_counter(c: &Connection, counter_id: i64) -> Result<Option<Session>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, counter_id, user_id, paused_reason, urgent_streak FROM counter_sessions
+         WHERE counter_id = ?1 AND closed_at IS NULL",
+    )?;
+    optional(stmt.query_row([counter_id], session_row))
+}
+
+pub fn session_of_user(c: &Connection, user_id: i64) -> Result<Option<Session>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, counter_id, user_id, paused_reason, urgent_streak FROM counter_sessions
+         WHERE user_id = ?1 AND closed_at IS NULL",
+    )?;
+    optional(stmt.query_row([user_id], session_row))
+}
+
+pub fn open_session(c: &Connection, counter_id: i64, user_id: i64, now: Timestamp) -> Result<i64> {
+    c.prepare_cached("INSERT INTO counter_sessions (counter_id, user_id, opened_at) VALUES (?1, ?2, ?3)")?
+        .execute(rusqlite::params![counter_id, user_id, now.as_millisecond()])
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::conflict(
+                    "counter_taken",
+                    "this counter or this clerk already has an open session",
+                )
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn close_session(c: &Connection, session_id: i64, now: Timestamp) -> Result<()> {
+    c.prepare_cached("UPDATE counter_sessions SET closed_at = ?2 WHERE id = ?1")?
+        .execute([session_id, now.as_millisecond()])?;
+    Ok(())
+}
+
+pub fn set_pause(c: &Connection, session_id: i64, reason: Option<&str>) -> Result<()> {
+    c.prepare_cached("UPDATE counter_sessions SET paused_reason = ?2 WHERE id = ?1")?
+        .execute(rusqlite::params![session_id, reason])?;
+    Ok(())
+}
+
+pub fn set_urgent_streak(c: &Connection, session_id: i64, streak: u32) -> Result<()> {
+    c.prepare_cached("UPDATE counter_sessions SET urgent_streak = ?2 WHERE id = ?1")?
+        .execute(rusqlite::params![session_id, streak])?;
+    Ok(())
+}
+
+pub fn clerk_event(c: &Connection, session_id: i64, kind: &str, reason: Option<&str>, now: Timestamp) -> Result<()> {
+    c.prepare_cached("INSERT INTO clerk_events (session_id, kind, reason, at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(rusqlite::params![session_id, kind, reason, now.as_millisecond()])?;
+    Ok(())
+}
+
+/// How many open, unpaused counters serve each service: `(service_id, counters)`.
+pub fn open_counters_per_service(c: &Connection) -> Result<Vec<(i64, u32)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT cs.service_id, COUNT(*) FROM counter_sessions s
+         JOIN counters k ON k.id = s.counter_id AND k.active = 1
+         JOIN counter_services cs ON cs.counter_id = s.counter_id
+         WHERE s.closed_at IS NULL AND s.paused_reason IS NULL
+         GROUP BY cs.service_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ----- printer alerts -----
+
+fn status_str(s: PrinterStatus) -> Result<String> {
+    Ok(json(&s)?.trim_matches('"').to_owned())
+}
+
+pub fn insert_printer_alert(
+    c: &Connection,
+    device_id: i64,
+    status: PrinterStatus,
+    message: Option<&str>,
+    now: Timestamp,
+) -> Result<()> {
+    c.prepare_cached("INSERT INTO printer_alerts (device_id, status, message, at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(rusqlite::params![
+            device_id,
+            status_str(status)?,
+            message,
+            now.as_millisecond()
+        ])?;
+    Ok(())
+}
+
+/// The latest printer status of every kiosk that reported one.
+pub fn latest_printer_alerts(c: &Connection) -> Result<Vec<PrinterAlert>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT a.device_id, d.name, a.status, a.message, a.at FROM printer_alerts a
+         JOIN devices d ON d.id = a.device_id
+         WHERE a.id = (SELECT MAX(id) FROM printer_alerts b WHERE b.device_id = a.device_id)
+         ORDER BY a.device_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(PrinterAlert {
+            device_id: r.get(0)?,
+            device_name: r.get(1)?,
+            status: from_json(&format!("\"{}\"", r.get::<_, String>(2)?))?,
+            message: r.get(3)?,
+            at: ts(r.get(4)?)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ----- settings -----
+
+pub fn get_setting(c: &Connection, key: &str) -> Result<Option<String>> {
+    optional(
+        c.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0)),
+    )
+}
+
+pub fn set_setting(c: &Connection, key: &str, value: &str) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
+}
+
+pub(crate) use {parse as parse_column, ts as timestamp_column};

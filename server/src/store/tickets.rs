@@ -1,0 +1,379 @@
+//! SQL for tickets, their event log (the source of statistics) and ratings.
+
+use jiff::Timestamp;
+use rusqlite::{Connection, Row, named_params};
+use turno_shared::api::TicketView;
+use turno_shared::domain::{BadReason, Candidate, Code, Priority, Rating, ServicePrefix, TicketNumber, TicketState};
+
+use super::office::{parse_column, timestamp_column};
+use super::{is_unique_violation, optional};
+use crate::error::{Error, Result};
+
+/// A ticket as stored.
+#[derive(Clone, Debug)]
+pub struct Ticket {
+    pub id: i64,
+    pub office_day: String,
+    pub number: TicketNumber,
+    pub service_id: i64,
+    pub priority: Priority,
+    pub language: Option<String>,
+    pub token: String,
+    pub state: TicketState,
+    pub issued_at: Timestamp,
+    pub called_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub counter_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub target_counter_id: Option<i64>,
+    pub outcome: Option<Code>,
+    pub note: Option<String>,
+}
+
+impl Ticket {
+    pub fn view(&self) -> TicketView {
+        TicketView {
+            id: self.id,
+            number: self.number,
+            service_id: self.service_id,
+            priority: self.priority,
+            state: self.state,
+            office_day: self.office_day.clone(),
+            issued_at: self.issued_at,
+            called_at: self.called_at,
+            counter_id: self.counter_id,
+            target_counter_id: self.target_counter_id,
+            outcome: self.outcome.clone(),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, office_day, prefix, seq, service_id, priority, language, token, state, issued_at,
+    called_at, started_at, finished_at, counter_id, user_id, target_counter_id, outcome, note";
+
+fn opt_ts(v: Option<i64>) -> rusqlite::Result<Option<Timestamp>> {
+    v.map(timestamp_column).transpose()
+}
+
+fn row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+    let prefix: ServicePrefix = parse_column(&r.get::<_, String>(2)?)?;
+    let seq: u32 = r.get(3)?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        office_day: r.get(1)?,
+        number: TicketNumber::new(prefix, seq)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Integer, e.into()))?,
+        service_id: r.get(4)?,
+        priority: if r.get::<_, bool>(5)? {
+            Priority::Priority
+        } else {
+            Priority::Normal
+        },
+        language: r.get(6)?,
+        token: r.get(7)?,
+        state: parse_column(&r.get::<_, String>(8)?)?,
+        issued_at: timestamp_column(r.get(9)?)?,
+        called_at: opt_ts(r.get(10)?)?,
+        started_at: opt_ts(r.get(11)?)?,
+        finished_at: opt_ts(r.get(12)?)?,
+        counter_id: r.get(13)?,
+        user_id: r.get(14)?,
+        target_counter_id: r.get(15)?,
+        outcome: r.get::<_, Option<String>>(16)?.map(|s| parse_column(&s)).transpose()?,
+        note: r.get(17)?,
+    })
+}
+
+pub fn get(c: &Connection, id: i64) -> Result<Option<Ticket>> {
+    optional(
+        c.prepare_cached(&format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1"))?
+            .query_row([id], row),
+    )
+}
+
+pub fn by_token(c: &Connection, token: &str) -> Result<Option<Ticket>> {
+    optional(
+        c.prepare_cached(&format!("SELECT {COLUMNS} FROM tickets WHERE token = ?1"))?
+            .query_row([token], row),
+    )
+}
+
+pub fn by_number(c: &Connection, office_day: &str, number: TicketNumber) -> Result<Option<Ticket>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE office_day = ?1 AND prefix = ?2 AND seq = ?3"
+    ))?;
+    optional(stmt.query_row(
+        rusqlite::params![office_day, number.prefix().to_string(), number.seq()],
+        row,
+    ))
+}
+
+/// The ticket called or being served at a counter.
+pub fn at_counter(c: &Connection, counter_id: i64) -> Result<Option<Ticket>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE counter_id = ?1 AND state IN ('called', 'serving') ORDER BY called_at DESC LIMIT 1"
+    ))?;
+    optional(stmt.query_row([counter_id], row))
+}
+
+/// Tickets in `state`, oldest first, at most `limit`.
+pub fn list_in_state(c: &Connection, state: TicketState, limit: u32) -> Result<Vec<Ticket>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE state = ?1 ORDER BY issued_at, id LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![state.as_str(), limit], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many tickets a prefix has issued in an office day.
+pub fn issued_count(c: &Connection, office_day: &str, prefix: ServicePrefix) -> Result<u32> {
+    Ok(
+        c.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM tickets WHERE office_day = ?1 AND prefix = ?2")?
+            .query_row(rusqlite::params![office_day, prefix.to_string()], |r| r.get(0))?,
+    )
+}
+
+pub struct NewTicket<'a> {
+    pub office_day: &'a str,
+    pub number: TicketNumber,
+    pub service_id: i64,
+    pub priority: Priority,
+    pub language: Option<&'a str>,
+    pub token: &'a str,
+    pub now: Timestamp,
+}
+
+pub fn insert(c: &Connection, t: &NewTicket<'_>) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO tickets (office_day, prefix, seq, service_id, priority, language, token, state, issued_at)
+         VALUES (:day, :prefix, :seq, :service, :priority, :language, :token, 'waiting', :now)",
+    )?
+    .execute(named_params! {
+        ":day": t.office_day, ":prefix": t.number.prefix().to_string(), ":seq": t.number.seq(),
+        ":service": t.service_id, ":priority": t.priority == Priority::Priority, ":language": t.language,
+        ":token": t.token, ":now": t.now.as_millisecond(),
+    })
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::conflict(
+                "duplicate_number",
+                format!("number {} was already issued today", t.number),
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Writes back every field that an action can change.
+pub fn update(c: &Connection, t: &Ticket) -> Result<()> {
+    let ms = |v: Option<Timestamp>| v.map(|t| t.as_millisecond());
+    c.prepare_cached(
+        "UPDATE tickets SET service_id = :service, state = :state, called_at = :called, started_at = :started,
+         finished_at = :finished, counter_id = :counter, user_id = :user, target_counter_id = :target,
+         outcome = :outcome, note = :note WHERE id = :id",
+    )?
+    .execute(named_params! {
+        ":id": t.id, ":service": t.service_id, ":state": t.state.as_str(), ":called": ms(t.called_at),
+        ":started": ms(t.started_at), ":finished": ms(t.finished_at), ":counter": t.counter_id,
+        ":user": t.user_id, ":target": t.target_counter_id, ":outcome": t.outcome.as_ref().map(Code::as_str),
+        ":note": t.note,
+    })?;
+    Ok(())
+}
+
+/// Appends to the event log, from which statistics are computed.
+pub fn record_event(
+    c: &Connection,
+    t: &Ticket,
+    action: &str,
+    from: Option<TicketState>,
+    user_id: Option<i64>,
+    at: Timestamp,
+) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO ticket_events (ticket_id, action, from_state, to_state, at, service_id, counter_id, user_id, outcome)
+         VALUES (:ticket, :action, :from, :to, :at, :service, :counter, :user, :outcome)",
+    )?
+    .execute(named_params! {
+        ":ticket": t.id, ":action": action, ":from": from.map(TicketState::as_str),
+        ":to": t.state.as_str(), ":at": at.as_millisecond(), ":service": t.service_id,
+        ":counter": t.counter_id, ":user": user_id, ":outcome": t.outcome.as_ref().map(Code::as_str),
+    })?;
+    Ok(())
+}
+
+/// A service a counter serves, for choosing candidates.
+pub struct CounterService {
+    pub service_id: i64,
+    pub rank: u32,
+    pub target_wait_minutes: Option<u32>,
+}
+
+/// The waiting tickets a counter could call, enough for the call policy to choose exactly: per service
+/// and class, the oldest ticket, and the oldest one not yet past the service's target; and the oldest
+/// tickets transferred to this counter.
+pub fn candidates(
+    c: &Connection,
+    counter_id: i64,
+    services: &[CounterService],
+    now: Timestamp,
+) -> Result<Vec<Candidate>> {
+    let mut out = Vec::new();
+    let mut oldest = c.prepare_cached(
+        "SELECT id, issued_at FROM tickets WHERE state = 'waiting' AND service_id = ?1 AND priority = ?2
+         AND (target_counter_id IS NULL OR target_counter_id = ?3) AND issued_at > ?4
+         ORDER BY issued_at, id LIMIT 1",
+    )?;
+    for s in services {
+        for priority in [true, false] {
+            let mut push = |since: i64| -> Result<()> {
+                let found: Option<(i64, i64)> = optional(
+                    oldest.query_row(rusqlite::params![s.service_id, priority, counter_id, since], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    }),
+                )?;
+                if let Some((id, arrival)) = found
+                    && !out.iter().any(|c: &Candidate| c.ticket_id == id)
+                {
+                    out.push(Candidate {
+                        ticket_id: id,
+                        rank: s.rank,
+                        arrival_ms: arrival,
+                        priority,
+                        target_wait_minutes: s.target_wait_minutes,
+                    });
+                }
+                Ok(())
+            };
+            push(i64::MIN)?;
+            if let (false, Some(target)) = (priority, s.target_wait_minutes) {
+                push(now.as_millisecond() - i64::from(target) * 60_000)?;
+            }
+        }
+    }
+    let mut targeted = c.prepare_cached(
+        "SELECT id, issued_at, priority FROM tickets WHERE state = 'waiting' AND target_counter_id = ?1
+         ORDER BY issued_at, id LIMIT 8",
+    )?;
+    let rows = targeted.query_map([counter_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    for r in rows {
+        let (id, arrival, priority): (i64, i64, bool) = r?;
+        out.retain(|c| c.ticket_id != id);
+        out.push(Candidate {
+            ticket_id: id,
+            rank: 0,
+            arrival_ms: arrival,
+            priority,
+            target_wait_minutes: None,
+        });
+    }
+    Ok(out)
+}
+
+/// How many waiting tickets a counter may call.
+pub fn waiting_for_counter(c: &Connection, counter_id: i64) -> Result<u32> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM tickets t WHERE t.state = 'waiting' AND (t.target_counter_id = ?1 OR
+         (t.target_counter_id IS NULL AND t.service_id IN (SELECT service_id FROM counter_services WHERE counter_id = ?1)))",
+    )?
+    .query_row([counter_id], |r| r.get(0))?)
+}
+
+/// Waiting tickets of a service.
+pub fn waiting_in_service(c: &Connection, service_id: i64) -> Result<u32> {
+    Ok(
+        c.prepare_cached("SELECT COUNT(*) FROM tickets WHERE state = 'waiting' AND service_id = ?1")?
+            .query_row([service_id], |r| r.get(0))?,
+    )
+}
+
+/// Waiting tickets of the same service that go before `t`: earlier arrivals, and for a priority ticket
+/// only earlier priority tickets.
+pub fn people_ahead(c: &Connection, t: &Ticket) -> Result<u32> {
+    let only_priority = t.priority == Priority::Priority;
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM tickets WHERE state = 'waiting' AND service_id = ?1 AND (issued_at, id) < (?2, ?3)
+         AND (?4 = 0 OR priority = 1)",
+    )?
+    .query_row(
+        rusqlite::params![t.service_id, t.issued_at.as_millisecond(), t.id, only_priority],
+        |r| r.get(0),
+    )?)
+}
+
+/// Service times (call to finish, in seconds) of the latest `limit` tickets a service finished.
+pub fn recent_service_secs(c: &Connection, service_id: i64, limit: u32) -> Result<Vec<u32>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT (finished_at - COALESCE(started_at, called_at)) / 1000 FROM tickets
+         WHERE state = 'done' AND service_id = ?1 AND called_at IS NOT NULL
+         ORDER BY finished_at DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![service_id, limit], |r| r.get::<_, i64>(0))?;
+    Ok(rows
+        .map(|r| r.map(|s| s.clamp(0, i64::from(u32::MAX)) as u32))
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Open tickets of office days before `office_day`, or of that day too when `including` is set, in
+/// the given states.
+pub fn open_tickets_to_expire(
+    c: &Connection,
+    office_day: &str,
+    including: bool,
+    states: &[TicketState],
+) -> Result<Vec<Ticket>> {
+    let op = if including { "<=" } else { "<" };
+    let list = states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = c.prepare(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE state IN ('waiting', 'called', 'serving') AND office_day {op} ?1
+         AND state IN ({list})"
+    ))?;
+    let rows = stmt.query_map([office_day], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ----- ratings -----
+
+pub fn has_rating(c: &Connection, ticket_id: i64) -> Result<bool> {
+    Ok(
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM ratings WHERE ticket_id = ?1)")?
+            .query_row([ticket_id], |r| r.get(0))?,
+    )
+}
+
+pub fn insert_rating(
+    c: &Connection,
+    t: &Ticket,
+    rating: Rating,
+    reason: Option<BadReason>,
+    now: Timestamp,
+) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO ratings (ticket_id, rating, reason, at, service_id, counter_id, user_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(rusqlite::params![
+        t.id,
+        rating.as_str(),
+        reason.map(BadReason::as_str),
+        now.as_millisecond(),
+        t.service_id,
+        t.counter_id,
+        t.user_id
+    ])
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::conflict("already_rated", format!("ticket {} has already been rated", t.number))
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}

@@ -1,0 +1,484 @@
+//! Wire types of the HTTP API under `/api/v1`: requests, answers, live events and errors.
+//! The server derives its OpenAPI document from these types, the client decodes with them.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{
+    BadReason, Code, DeviceKind, Priority, Rating, Role, ServicePrefix, TicketNumber, TicketState, TimeRange,
+    WeeklyHours,
+};
+
+/// Every API route starts with this.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// The reference language: every localized text has it.
+pub const REFERENCE_LANGUAGE: &str = "it";
+
+/// The body of every error answer: a stable code for programs, a message for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable, machine-readable: `not_found`, `illegal_transition`, `invalid_input`, …
+    pub code: String,
+    pub message: String,
+}
+
+/// Text in several languages, keyed by language code (`it`, `en`, …). Italian is the reference.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct Localized(pub BTreeMap<String, String>);
+
+impl Localized {
+    pub fn it(text: impl Into<String>) -> Self {
+        Self(BTreeMap::from([(REFERENCE_LANGUAGE.to_owned(), text.into())]))
+    }
+
+    pub fn with(mut self, lang: &str, text: impl Into<String>) -> Self {
+        self.0.insert(lang.to_owned(), text.into());
+        self
+    }
+
+    /// The text in `lang`, else in Italian, else in any language, else empty.
+    pub fn get(&self, lang: &str) -> &str {
+        self.0
+            .get(lang)
+            .or_else(|| self.0.get(REFERENCE_LANGUAGE))
+            .or_else(|| self.0.values().next())
+            .map_or("", String::as_str)
+    }
+}
+
+// ----- office view (public) -----
+
+/// What kiosks and boards show: the office, its services, their queues.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct OfficeView {
+    pub name: String,
+    /// The office day, `YYYY-MM-DD`, in the office's time zone.
+    pub office_day: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub now: Timestamp,
+    /// Whether any service takes tickets now.
+    pub open: bool,
+    pub services: Vec<ServiceView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ServiceView {
+    pub id: i64,
+    pub code: Code,
+    pub prefix: ServicePrefix,
+    pub name: Localized,
+    /// The information sheet: what the service is for.
+    pub info: Localized,
+    /// The documents to bring.
+    pub documents: Vec<Localized>,
+    /// Open now by its hours.
+    pub open: bool,
+    /// Its daily cap of tickets is reached.
+    pub full: bool,
+    pub waiting: u32,
+    /// For a ticket taken now; absent when no counter serves the service now.
+    pub estimated_wait_minutes: Option<u32>,
+    pub hours_today: Vec<TimeRange>,
+}
+
+// ----- back office: services, counters, users, devices -----
+
+/// An outcome a clerk can record for a service (*esito*).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Outcome {
+    pub code: Code,
+    pub label: Localized,
+}
+
+/// A service as the back office writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceInput {
+    pub code: Code,
+    pub prefix: ServicePrefix,
+    pub name: Localized,
+    #[serde(default)]
+    pub info: Localized,
+    #[serde(default)]
+    pub documents: Vec<Localized>,
+    pub outcomes: Vec<Outcome>,
+    pub target_wait_minutes: Option<u32>,
+    pub daily_cap: Option<u32>,
+    pub hours: WeeklyHours,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Service {
+    pub id: i64,
+    #[serde(flatten)]
+    pub config: ServiceInput,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CounterInput {
+    /// As shown on the board: "Sportello 1".
+    pub name: String,
+    /// The services it serves, in order of preference.
+    pub services: Vec<i64>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Counter {
+    pub id: i64,
+    #[serde(flatten)]
+    pub config: CounterInput,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub username: Code,
+    pub display_name: String,
+    pub role: Role,
+    /// Required when creating a user; when updating, absent keeps the current password.
+    pub password: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: Code,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceInput {
+    pub name: String,
+    pub kind: DeviceKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Device {
+    pub id: i64,
+    pub name: String,
+    pub kind: DeviceKind,
+    pub revoked: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+/// A new device and its token, shown this once: the server keeps only a hash.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeviceCreated {
+    pub device: Device,
+    pub token: String,
+}
+
+// ----- auth -----
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+    pub user: User,
+}
+
+// ----- tickets -----
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    pub service_id: i64,
+    #[serde(default = "normal")]
+    pub priority: Priority,
+    /// The citizen's language at the kiosk (`it`, `en`, …), for the ticket and the status page.
+    pub language: Option<String>,
+}
+
+fn normal() -> Priority {
+    Priority::Normal
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketView {
+    pub id: i64,
+    pub number: TicketNumber,
+    pub service_id: i64,
+    pub priority: Priority,
+    pub state: TicketState,
+    pub office_day: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub issued_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub called_at: Option<Timestamp>,
+    /// The counter that holds or last held it.
+    pub counter_id: Option<i64>,
+    /// Set when the ticket was transferred to a specific counter and waits for it.
+    pub target_counter_id: Option<i64>,
+    pub outcome: Option<Code>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct IssuedTicket {
+    pub ticket: TicketView,
+    /// The unguessable key of the public status page; it goes into the ticket's QR code.
+    pub token: String,
+    /// Path of the public status of this ticket, relative to the server's address.
+    pub status_path: String,
+    pub people_ahead: u32,
+    pub estimated_wait_minutes: Option<u32>,
+}
+
+/// What anyone holding the ticket sees.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicTicketStatus {
+    pub number: TicketNumber,
+    pub service_name: Localized,
+    pub state: TicketState,
+    pub office_day: String,
+    /// While waiting: how many are called before it.
+    pub people_ahead: Option<u32>,
+    pub estimated_wait_minutes: Option<u32>,
+    /// Once called: where to go.
+    pub counter_name: Option<String>,
+    /// The visit can be rated now.
+    pub can_rate: bool,
+    pub rated: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallTicketRequest {
+    pub ticket_id: i64,
+}
+
+/// The ticket called, or none when nothing waits for this counter.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CallResponse {
+    pub ticket: Option<TicketView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinishRequest {
+    /// One of the service's outcome codes.
+    pub outcome: Code,
+    pub note: Option<String>,
+}
+
+/// Move a ticket to another service, or to a specific counter, or both; it keeps its arrival time.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    pub service_id: Option<i64>,
+    pub counter_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRequest {
+    pub reason: String,
+}
+
+/// A counter as its console sees it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CounterStatus {
+    pub counter: Counter,
+    /// The clerk at the counter, if any.
+    pub clerk: Option<User>,
+    /// The reason of the pause, when paused.
+    pub paused: Option<String>,
+    /// The ticket called or being served at this counter.
+    pub current: Option<TicketView>,
+    /// Tickets this counter may call, in no particular order.
+    pub waiting: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndOfDayRequest {
+    /// Also close tickets still being served (normally left for their clerks to finish).
+    #[serde(default)]
+    pub include_serving: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EndOfDayReport {
+    /// How many tickets were closed as `expired`.
+    pub expired: u32,
+}
+
+// ----- ratings -----
+
+/// A rating given at the kiosk: `code` is the scanned code of the ticket or its typed number.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    pub code: String,
+    pub rating: Rating,
+    pub reason: Option<BadReason>,
+}
+
+/// A rating given from the ticket's own status page.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicRatingRequest {
+    pub rating: Rating,
+    pub reason: Option<BadReason>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RatingRecorded {
+    pub number: TicketNumber,
+    pub rating: Rating,
+}
+
+// ----- printers -----
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterStatus {
+    Ok,
+    PaperNearEnd,
+    PaperOut,
+    CoverOpen,
+    Offline,
+    Error,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrinterAlertRequest {
+    pub status: PrinterStatus,
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PrinterAlert {
+    pub device_id: i64,
+    pub device_name: String,
+    pub status: PrinterStatus,
+    pub message: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
+// ----- live events -----
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ServiceCount {
+    pub service_id: i64,
+    pub waiting: u32,
+}
+
+/// What the server tells its clients as it happens. The SSE event name is `type`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    TicketIssued {
+        ticket_id: i64,
+        number: TicketNumber,
+        service_id: i64,
+    },
+    TicketCalled {
+        ticket_id: i64,
+        number: TicketNumber,
+        service_id: i64,
+        counter_id: i64,
+        counter_name: String,
+    },
+    TicketRecalled {
+        ticket_id: i64,
+        number: TicketNumber,
+        service_id: i64,
+        counter_id: i64,
+        counter_name: String,
+    },
+    /// A ticket left the day's work: done, no-show, cancelled or expired.
+    TicketFinished {
+        ticket_id: i64,
+        number: TicketNumber,
+        state: TicketState,
+        counter_id: Option<i64>,
+    },
+    QueueChanged {
+        waiting: Vec<ServiceCount>,
+    },
+    PrinterAlert(PrinterAlert),
+    /// Services, counters, users or devices changed: reload what you show.
+    ConfigChanged,
+}
+
+impl LiveEvent {
+    /// The SSE event name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LiveEvent::TicketIssued { .. } => "ticket_issued",
+            LiveEvent::TicketCalled { .. } => "ticket_called",
+            LiveEvent::TicketRecalled { .. } => "ticket_recalled",
+            LiveEvent::TicketFinished { .. } => "ticket_finished",
+            LiveEvent::QueueChanged { .. } => "queue_changed",
+            LiveEvent::PrinterAlert(_) => "printer_alert",
+            LiveEvent::ConfigChanged => "config_changed",
+        }
+    }
+}
+
+/// A live event with its id: resume a stream after it with `Last-Event-ID`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LiveMessage {
+    pub id: i64,
+    pub event: LiveEvent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localized_text_falls_back_to_italian() {
+        let t = Localized::it("Anagrafe").with("en", "Registry office");
+        assert_eq!(t.get("en"), "Registry office");
+        assert_eq!(t.get("de"), "Anagrafe");
+        assert_eq!(Localized::default().get("it"), "");
+    }
+
+    #[test]
+    fn live_events_carry_their_type() {
+        let e = LiveEvent::TicketCalled {
+            ticket_id: 7,
+            number: "A007".parse().unwrap(),
+            service_id: 1,
+            counter_id: 2,
+            counter_name: "Sportello 2".into(),
+        };
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], "ticket_called");
+        assert_eq!(json["number"], "A007");
+        assert_eq!(e.name(), "ticket_called");
+        assert_eq!(serde_json::from_value::<LiveEvent>(json).unwrap(), e);
+    }
+}

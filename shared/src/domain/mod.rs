@@ -1,0 +1,16 @@
+//! The office's domain rules: value types, the ticket's life, the call policy, estimated waits and
+//! opening hours. Pure functions only: no I/O, no SQL, no HTTP, no UI.
+
+mod hours;
+mod policy;
+mod ticket;
+mod types;
+mod wait;
+
+pub use hours::{TimeRange, WeeklyHours};
+pub use policy::{CallPolicy, Candidate, Choice, choose_next};
+pub use ticket::{IllegalTransition, TicketAction, TicketState};
+pub use types::{
+    BadReason, Code, DeviceKind, InvalidValue, Priority, Rating, RatingInput, Role, ServicePrefix, TicketNumber,
+};
+pub use wait::{DEFAULT_SERVICE_SECS, estimate_wait_minutes, typical_service_secs};
