@@ -201,6 +201,12 @@ fn credentials_path(db: &Path) -> PathBuf {
     db.with_file_name(name)
 }
 
+/// The device tokens of a freshly created demo office (the server keeps only their hashes).
+pub struct DemoTokens {
+    pub kiosk: String,
+    pub display: String,
+}
+
 /// Creates the demo office if the database has none; returns the credentials to print.
 pub async fn ensure(store: &Store, db: &Path) -> Result<String> {
     let path = credentials_path(db);
@@ -212,6 +218,24 @@ pub async fn ensure(store: &Store, db: &Path) -> Result<String> {
             "The database already holds an office; demo credentials were not found beside it.".to_owned()
         }));
     }
+    let DemoTokens { kiosk, display } = create(store).await?;
+    let mut text = format!("Demo office \"{OFFICE_NAME}\" created.\n\nUsers (username / password):\n");
+    for (username, name, role, password) in USERS {
+        text.push_str(&format!("  {username:<10} / {password:<15} {name} ({role})\n"));
+    }
+    text.push_str(&format!(
+        "\nDevice tokens:\n  kiosk   (Totem ingresso):        {kiosk}\n  display (Monitor sala d'attesa): {display}\n"
+    ));
+    if let Err(e) = std::fs::write(&path, &text) {
+        tracing::warn!(error = %e, path = %path.display(), "cannot save the demo credentials");
+    } else {
+        text.push_str(&format!("\n(saved in {})\n", path.display()));
+    }
+    Ok(text)
+}
+
+/// Writes the demo office into the store.
+pub async fn create(store: &Store) -> Result<DemoTokens> {
     let mut users = Vec::new();
     for (username, name, role, password) in USERS {
         let hash = tokio::task::spawn_blocking(move || auth::hash_password(password))
@@ -251,17 +275,5 @@ pub async fn ensure(store: &Store, db: &Path) -> Result<String> {
             Ok(())
         })
         .await?;
-    let mut text = format!("Demo office \"{OFFICE_NAME}\" created.\n\nUsers (username / password):\n");
-    for (username, name, role, password) in USERS {
-        text.push_str(&format!("  {username:<10} / {password:<15} {name} ({role})\n"));
-    }
-    text.push_str(&format!(
-        "\nDevice tokens:\n  kiosk   (Totem ingresso):        {kiosk}\n  display (Monitor sala d'attesa): {display}\n"
-    ));
-    if let Err(e) = std::fs::write(&path, &text) {
-        tracing::warn!(error = %e, path = %path.display(), "cannot save the demo credentials");
-    } else {
-        text.push_str(&format!("\n(saved in {})\n", path.display()));
-    }
-    Ok(text)
+    Ok(DemoTokens { kiosk, display })
 }

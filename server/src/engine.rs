@@ -372,14 +372,14 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
     } else if cfg::session_of_user(c, user.id)?.is_none() {
         return Err(Error::forbidden("sign in at a counter first"));
     }
+    let from = t.state;
+    t.state = from.apply(action)?;
     if t.office_day != office.day(now) && action != TicketAction::Finish {
         return Err(Error::conflict(
             "not_today",
             format!("ticket {} is not from today", t.number),
         ));
     }
-    let from = t.state;
-    t.state = from.apply(action)?;
     let was_waiting = from == TicketState::Waiting;
     match act {
         Act::Recall => {}

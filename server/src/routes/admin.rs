@@ -43,10 +43,10 @@ fn validate_service(s: &ServiceInput) -> Result<()> {
     if s.name.0.get(REFERENCE_LANGUAGE).is_none_or(|n| n.trim().is_empty()) {
         return Err(Error::invalid("a service needs an Italian name (\"it\")"));
     }
-    for (_, name) in &s.name.0 {
+    for name in s.name.0.values() {
         check_text("a service's name", name, 80)?;
     }
-    for (_, text) in &s.info.0 {
+    for text in s.info.0.values() {
         if text.chars().count() > 4000 {
             return Err(Error::invalid("an information sheet can hold up to 4000 characters"));
         }

@@ -299,7 +299,7 @@ fn writer_loop(
             tracing::error!(error = %e, "a group commit failed; its operations were not recorded");
         }
         for reply in replies {
-            reply(committed.as_ref().map(|_| ()).map_err(|e| Error::internal(e)));
+            reply(committed.as_ref().map(|_| ()).map_err(Error::internal));
         }
     }
 }

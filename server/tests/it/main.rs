@@ -1,1 +1,7 @@
+//! API and store tests of the office server, through `app()` on a temp database.
 
+mod auth;
+mod day;
+mod input;
+mod store;
+mod support;

@@ -12,7 +12,7 @@ pub fn typical_service_secs(samples: &[u32]) -> Option<u32> {
     let mut sorted = samples.to_vec();
     sorted.sort_unstable();
     let mid = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 0 {
+    Some(if sorted.len().is_multiple_of(2) {
         ((u64::from(sorted[mid - 1]) + u64::from(sorted[mid])) / 2) as u32
     } else {
         sorted[mid]

@@ -1,0 +1,414 @@
+//! The office day through the API: numbering, the call policy, transfers, estimates, ratings, end of day.
+
+use axum::http::StatusCode;
+use jiff::SignedDuration;
+use serde_json::{Value, json};
+
+use crate::support::TestOffice;
+
+fn number(v: &Value) -> &str {
+    v["ticket"]["number"].as_str().or(v["number"].as_str()).unwrap()
+}
+
+#[tokio::test]
+async fn numbers_restart_each_office_day_and_old_tickets_expire() {
+    let office = TestOffice::new().await;
+    assert_eq!(number(&office.issue(1, false).await), "A001");
+    assert_eq!(number(&office.issue(1, true).await), "A002");
+    assert_eq!(number(&office.issue(2, false).await), "B001");
+    // Midnight in Rome is 23:00 UTC in November: the day changes then.
+    office.advance(SignedDuration::from_hours(13) + SignedDuration::from_mins(59));
+    assert_eq!(number(&office.issue(1, false).await), "A003");
+    office.advance(SignedDuration::from_mins(2));
+    let first = office.issue(1, false).await;
+    assert_eq!(number(&first), "A001");
+    assert_eq!(first["ticket"]["office_day"], "2026-11-27");
+    // Yesterday's tickets are closed by the maintenance pass, never called today.
+    let expired = office
+        .state
+        .store
+        .write({
+            let office = office.state.office.clone();
+            move |ctx| turno_server::engine::end_of_day(ctx, &office, false, true)
+        })
+        .await
+        .unwrap();
+    assert_eq!(expired, 4);
+    let clerk = office.clerk_at("mrossi", 1).await;
+    let called = office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    assert_eq!(number(&called.body), "A001");
+    assert_eq!(called.body["ticket"]["office_day"], "2026-11-27");
+    let again = office
+        .call("POST", "/api/v1/tickets/1/return", Some(&clerk), None)
+        .await;
+    assert_eq!(
+        (again.status, again.code()),
+        (StatusCode::CONFLICT, "illegal_transition"),
+        "{}",
+        again.body
+    );
+}
+
+#[tokio::test]
+async fn priority_is_interleaved_and_counters_follow_their_preferences() {
+    let office = TestOffice::with_config(|c| c.priority_ratio = 2).await;
+    // Counter 1 serves Anagrafe (1) first, then Stato civile (2).
+    office.issue(2, false).await; // B001, the oldest, but of the second preference
+    for _ in 0..3 {
+        office.issue(1, false).await; // A001..A003
+    }
+    for _ in 0..3 {
+        office.issue(1, true).await; // A004..A006 with priority
+    }
+    let clerk = office.clerk_at("mrossi", 1).await;
+    let mut order = Vec::new();
+    loop {
+        let a = office
+            .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        if a.body["ticket"].is_null() {
+            break;
+        }
+        order.push(number(&a.body).to_owned());
+        let id = a.body["ticket"]["id"].as_i64().unwrap();
+        let done = office
+            .call("POST", &format!("/api/v1/tickets/{id}/cancel"), Some(&clerk), None)
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    }
+    assert_eq!(order, ["A004", "A005", "A001", "A006", "A002", "A003", "B001"]);
+}
+
+#[tokio::test]
+async fn a_ticket_past_its_target_wait_jumps_the_preference_order() {
+    let office = TestOffice::new().await;
+    office.issue(2, false).await; // Stato civile: target 30 minutes
+    office.advance(SignedDuration::from_mins(31));
+    office.issue(1, false).await;
+    let clerk = office.clerk_at("mrossi", 1).await;
+    let a = office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    assert_eq!(number(&a.body), "B001");
+}
+
+#[tokio::test]
+async fn transfers_keep_the_arrival_time_and_can_target_a_counter() {
+    let office = TestOffice::new().await;
+    let first = office.issue(1, false).await;
+    office.advance(SignedDuration::from_mins(5));
+    office.issue(3, false).await; // C001, arrived later
+    let one = office.clerk_at("mrossi", 1).await;
+    let three = office.clerk_at("gverdi", 3).await;
+    let called = office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&one), None)
+        .await;
+    let id = called.body["ticket"]["id"].as_i64().unwrap();
+    // Anagrafe sends the citizen to Tributi (3): they go before C001, who arrived later.
+    let moved = office
+        .call(
+            "POST",
+            &format!("/api/v1/tickets/{id}/transfer"),
+            Some(&one),
+            Some(json!({"service_id": 3})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.body["state"], "waiting");
+    assert_eq!(moved.body["issued_at"], first["ticket"]["issued_at"]);
+    let next = office
+        .call("POST", "/api/v1/counters/3/call-next", Some(&three), None)
+        .await;
+    assert_eq!(number(&next.body), "A001");
+    // Then to counter 5 specifically, which does not even serve Tributi.
+    let moved = office
+        .call(
+            "POST",
+            &format!("/api/v1/tickets/{id}/transfer"),
+            Some(&three),
+            Some(json!({"counter_id": 5})),
+        )
+        .await;
+    assert_eq!(moved.body["target_counter_id"], 5);
+    let other = office
+        .call("POST", "/api/v1/counters/3/call-next", Some(&three), None)
+        .await;
+    assert_eq!(
+        number(&other.body),
+        "C001",
+        "a ticket sent to counter 5 waits for counter 5"
+    );
+    let five = office.clerk_at("aromano", 5).await;
+    let at_five = office
+        .call("POST", "/api/v1/counters/5/call-next", Some(&five), None)
+        .await;
+    assert_eq!(number(&at_five.body), "A001");
+}
+
+#[tokio::test]
+async fn the_estimate_learns_from_service_times_and_open_counters() {
+    let office = TestOffice::new().await;
+    let first = office.issue(1, false).await;
+    assert_eq!(
+        first["estimated_wait_minutes"],
+        Value::Null,
+        "no counter open: no estimate"
+    );
+    let clerk = office.clerk_at("mrossi", 1).await;
+    // Serve two tickets in 10 minutes each.
+    office.issue(1, false).await;
+    for _ in 0..2 {
+        let a = office
+            .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+            .await;
+        let id = a.body["ticket"]["id"].as_i64().unwrap();
+        office.advance(SignedDuration::from_mins(10));
+        let done = office
+            .call(
+                "POST",
+                &format!("/api/v1/tickets/{id}/finish"),
+                Some(&clerk),
+                Some(json!({"outcome": "certificato"})),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    }
+    office.issue(1, false).await;
+    office.issue(1, false).await;
+    let third = office.issue(1, false).await;
+    assert_eq!(third["people_ahead"], 2);
+    // Counters 1, 2 and 5 serve Anagrafe; only counter 1 is open: 2 people × 10 minutes.
+    assert_eq!(third["estimated_wait_minutes"], 20);
+    office.clerk_at("lbianchi", 2).await;
+    let token = third["token"].as_str().unwrap();
+    let status = office
+        .call("GET", &format!("/api/v1/public/tickets/{token}"), None, None)
+        .await;
+    assert_eq!(
+        (
+            status.body["people_ahead"].clone(),
+            status.body["estimated_wait_minutes"].clone()
+        ),
+        (json!(2), json!(10))
+    );
+}
+
+#[tokio::test]
+async fn ratings_are_once_for_finished_tickets_of_today() {
+    let office = TestOffice::new().await;
+    let ticket = office.issue(1, false).await;
+    let token = ticket["token"].as_str().unwrap().to_owned();
+    let rate =
+        |code: &str, rating: &str, reason: Option<&str>| json!({"code": code, "rating": rating, "reason": reason});
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/ratings",
+            Some(&office.kiosk),
+            Some(rate("A001", "good", None)),
+        )
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "not_rateable"));
+    let clerk = office.clerk_at("mrossi", 1).await;
+    office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    office.call("POST", "/api/v1/tickets/1/start", Some(&clerk), None).await;
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/tickets/1/finish",
+            Some(&clerk),
+            Some(json!({"outcome": "cie_richiesta"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/ratings",
+            Some(&office.kiosk),
+            Some(rate("A001", "good", Some("waiting_time"))),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+    );
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/ratings",
+            Some(&office.kiosk),
+            Some(rate("a1", "bad", Some("waiting_time"))),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/ratings",
+            Some(&office.kiosk),
+            Some(rate(&token, "good", None)),
+        )
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "already_rated"));
+    let a = office
+        .call(
+            "POST",
+            &format!("/api/v1/public/tickets/{token}/rating"),
+            None,
+            Some(json!({"rating": "good"})),
+        )
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "already_rated"));
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/ratings",
+            Some(&office.kiosk),
+            Some(rate("Z999", "good", None)),
+        )
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::NOT_FOUND, "not_found"));
+    // Tomorrow, yesterday's ticket can no longer be rated.
+    office.issue(1, false).await;
+    office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    office
+        .call(
+            "POST",
+            "/api/v1/tickets/2/finish",
+            Some(&clerk),
+            Some(json!({"outcome": "certificato"})),
+        )
+        .await;
+    let second = office.call("GET", "/api/v1/tickets/2", Some(&clerk), None).await.body;
+    assert_eq!(second["state"], "done");
+    office.advance(SignedDuration::from_hours(24));
+    let status = office
+        .call("GET", &format!("/api/v1/public/tickets/{token}"), None, None)
+        .await;
+    assert_eq!(status.body["rated"], true);
+    let token2 = office
+        .state
+        .store
+        .read(|c| Ok(turno_server::store::tickets::get(c, 2)?.unwrap().token))
+        .await
+        .unwrap();
+    let a = office
+        .call(
+            "POST",
+            &format!("/api/v1/public/tickets/{token2}/rating"),
+            None,
+            Some(json!({"rating": "good"})),
+        )
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "not_today"), "{}", a.body);
+}
+
+#[tokio::test]
+async fn pauses_block_calls_and_double_presses_are_harmless() {
+    let office = TestOffice::new().await;
+    office.issue(1, false).await;
+    let clerk = office.clerk_at("mrossi", 1).await;
+    // Signing in twice at the same counter is the same session.
+    let again = office
+        .call("POST", "/api/v1/counters/1/session", Some(&clerk), None)
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/counters/1/pause",
+            Some(&clerk),
+            Some(json!({"reason": " "})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/counters/1/pause",
+            Some(&clerk),
+            Some(json!({"reason": "caffè"})),
+        )
+        .await;
+    assert_eq!(a.body["paused"], "caffè");
+    let a = office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "counter_paused"));
+    office
+        .call("POST", "/api/v1/counters/1/resume", Some(&clerk), None)
+        .await;
+    let a = office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    assert_eq!(number(&a.body), "A001");
+    // "Next" pressed twice: the second press is refused while A001 is at the counter.
+    let a = office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "ticket_in_progress"));
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/tickets/1/finish",
+            Some(&clerk),
+            Some(json!({"outcome": "certificato"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/tickets/1/finish",
+            Some(&clerk),
+            Some(json!({"outcome": "certificato"})),
+        )
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "illegal_transition"));
+    let a = office
+        .call("DELETE", "/api/v1/counters/1/session", Some(&clerk), None)
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.body["clerk"], Value::Null);
+}
+
+#[tokio::test]
+async fn end_of_day_closes_waiting_tickets_in_a_state_of_their_own() {
+    let office = TestOffice::new().await;
+    for _ in 0..3 {
+        office.issue(1, false).await;
+    }
+    let clerk = office.clerk_at("mrossi", 1).await;
+    office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    office.call("POST", "/api/v1/tickets/1/start", Some(&clerk), None).await;
+    let admin = office.login("admin").await;
+    let a = office
+        .call("POST", "/api/v1/admin/end-of-day", Some(&admin), Some(json!({})))
+        .await;
+    assert_eq!(a.body["expired"], 2, "{}", a.body);
+    let expired = office
+        .call("GET", "/api/v1/tickets?state=expired", Some(&admin), None)
+        .await
+        .body;
+    assert_eq!(expired.as_array().unwrap().len(), 2);
+    // The ticket being served is left to its clerk.
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/tickets/1/finish",
+            Some(&clerk),
+            Some(json!({"outcome": "certificato"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+}
