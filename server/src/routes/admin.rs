@@ -22,11 +22,11 @@ use crate::store::office as cfg;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_services, create_service))
-        .routes(routes!(update_service))
+        .routes(routes!(update_service, deactivate_service))
         .routes(routes!(list_counters, create_counter))
-        .routes(routes!(update_counter))
+        .routes(routes!(update_counter, deactivate_counter))
         .routes(routes!(list_users, create_user))
-        .routes(routes!(update_user))
+        .routes(routes!(update_user, deactivate_user))
         .routes(routes!(list_devices, create_device))
         .routes(routes!(revoke_device))
         .routes(routes!(end_of_day))
@@ -354,4 +354,63 @@ async fn end_of_day(
         .write(move |ctx| engine::end_of_day(ctx, &office, true, req.include_serving))
         .await?;
     Ok(Json(EndOfDayReport { expired }))
+}
+
+/// Takes a service out of use: its history stays, kiosks stop offering it.
+#[utoipa::path(delete, path = "/admin/services/{id}", tag = "admin",
+    params(("id" = i64, Path, description = "Service id")),
+    responses((status = 200, body = Service), (status = 404, body = ErrorBody)), security(("admin" = [])))]
+async fn deactivate_service(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Service>> {
+    let service = state
+        .store
+        .write(move |ctx| {
+            let mut s = cfg::get_service(ctx.conn, id)?.ok_or_else(|| Error::not_found(format!("service {id}")))?;
+            s.config.active = false;
+            cfg::update_service(ctx.conn, id, &s.config)?;
+            ctx.emit(&LiveEvent::ConfigChanged)?;
+            Ok(s)
+        })
+        .await?;
+    Ok(Json(service))
+}
+
+/// Takes a counter out of use: its history stays.
+#[utoipa::path(delete, path = "/admin/counters/{id}", tag = "admin",
+    params(("id" = i64, Path, description = "Counter id")),
+    responses((status = 200, body = Counter), (status = 404, body = ErrorBody)), security(("admin" = [])))]
+async fn deactivate_counter(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Counter>> {
+    let counter = state
+        .store
+        .write(move |ctx| {
+            let mut k = cfg::get_counter(ctx.conn, id)?.ok_or_else(|| Error::not_found(format!("counter {id}")))?;
+            k.config.active = false;
+            cfg::update_counter(ctx.conn, id, &k.config)?;
+            ctx.emit(&LiveEvent::ConfigChanged)?;
+            Ok(k)
+        })
+        .await?;
+    Ok(Json(counter))
+}
+
+/// Deactivates a user and signs them out everywhere; their history stays.
+#[utoipa::path(delete, path = "/admin/users/{id}", tag = "admin",
+    params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("admin" = [])))]
+async fn deactivate_user(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<i64>) -> Result<Json<User>> {
+    if id == me.id {
+        return Err(Error::conflict("self_lockout", "you cannot deactivate yourself"));
+    }
+    let user = state
+        .store
+        .write(move |ctx| {
+            let mut u = cfg::get_user(ctx.conn, id)?.ok_or_else(|| Error::not_found(format!("user {id}")))?;
+            u.active = false;
+            cfg::update_user(ctx.conn, id, u.username.as_str(), &u.display_name, u.role, None, false)?;
+            cfg::delete_user_tokens(ctx.conn, id)?;
+            Ok(u)
+        })
+        .await?;
+    state.tokens.clear();
+    Ok(Json(user))
 }

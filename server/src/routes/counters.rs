@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use turno_shared::api::{CallResponse, CallTicketRequest, CounterStatus, ErrorBody, PauseRequest, TicketView};
+use turno_shared::api::{CallResponse, CallTicketRequest, Counter, CounterStatus, ErrorBody, PauseRequest, TicketView};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,12 +14,20 @@ use crate::error::Result;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(list))
         .routes(routes!(status))
         .routes(routes!(open_session, close_session))
         .routes(routes!(pause))
         .routes(routes!(resume))
         .routes(routes!(call_next))
         .routes(routes!(call_ticket))
+}
+
+/// The counters of the office and their services, for a clerk to choose where to sit.
+#[utoipa::path(get, path = "/counters", tag = "counters",
+    responses((status = 200, body = Vec<Counter>)), security(("user" = [])))]
+async fn list(State(state): State<AppState>, _: Person) -> Result<Json<Vec<Counter>>> {
+    Ok(Json(state.store.read(crate::store::office::list_counters).await?))
 }
 
 /// The counter, its clerk, its current ticket and how many tickets it may call.

@@ -292,4 +292,77 @@ async fn admin_crud_round_trips() {
         .call("POST", "/api/v1/tickets", Some(token), Some(json!({"service_id": 1})))
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+
+    // Deleting takes out of use and keeps the history.
+    let a = office
+        .call("DELETE", &format!("/api/v1/admin/services/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(
+        (a.status, a.body["active"].clone()),
+        (StatusCode::OK, json!(false)),
+        "{}",
+        a.body
+    );
+    let view = office.call("GET", "/api/v1/office", None, None).await.body;
+    assert!(view["services"].as_array().unwrap().iter().all(|s| s["id"] != id));
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/tickets",
+            Some(&office.kiosk),
+            Some(json!({"service_id": id})),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::CONFLICT, "service_closed"),
+        "{}",
+        a.body
+    );
+    let a = office
+        .call("GET", "/api/v1/tickets?state=waiting", Some(&admin), None)
+        .await;
+    assert_eq!(
+        a.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["service_id"] == id)
+            .count(),
+        2
+    );
+    let users = office.call("GET", "/api/v1/admin/users", Some(&admin), None).await.body;
+    let find = |name: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let a = office
+        .call(
+            "DELETE",
+            &format!("/api/v1/admin/users/{}", find("admin")),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "self_lockout"));
+    let a = office
+        .call(
+            "DELETE",
+            &format!("/api/v1/admin/users/{}", find("nuovo")),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let nuovo = login.body["token"].as_str().unwrap();
+    assert_eq!(
+        office.call("GET", "/api/v1/counters", Some(nuovo), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
