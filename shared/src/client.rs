@@ -269,8 +269,13 @@ impl Client {
         self.put(&format!("/admin/services/{id}"), s).await
     }
 
+    /// The office's counters (any signed-in user).
     pub async fn counters(&self) -> Result<Vec<Counter>> {
-        self.get("/admin/counters").await
+        self.get("/counters").await
+    }
+
+    pub async fn update_counter(&self, id: i64, c: &CounterInput) -> Result<Counter> {
+        self.put(&format!("/admin/counters/{id}"), c).await
     }
 
     pub async fn create_counter(&self, c: &CounterInput) -> Result<Counter> {
@@ -299,7 +304,7 @@ impl Client {
 
     // ----- live events -----
 
-    /// Subscribes to the live events after `last_event_id` (all retained ones when `None`).
+    /// Subscribes to the live events after `last_event_id`, or to new events only when `None`.
     /// The subscription reconnects by itself and resumes after the last event it delivered.
     pub fn subscribe(&self, last_event_id: Option<i64>) -> Subscription {
         let (tx, rx) = mpsc::channel(1024);
