@@ -1,1 +1,6 @@
+//! End-to-end tests of the office server: the real `turno-server` binary driven through the typed client.
 
+mod concurrency;
+mod crash;
+mod office_day;
+mod support;

@@ -1,0 +1,213 @@
+//! What the end-to-end tests share: a demo office served by the real binary in a temp directory, its
+//! services and counters by name, clerks signed in at counters, and checks for refusals and waits.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::future::Future;
+use std::time::Duration;
+
+use tempfile::TempDir;
+use turno_shared::api::{IssueRequest, IssuedTicket, LiveEvent, LiveMessage, Service, TicketView};
+use turno_shared::client::{Client, ClientError, Subscription};
+use turno_shared::domain::Priority;
+use turno_tests::ServerProcess;
+
+/// How long a test waits for something that should happen at once before it fails.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A running demo office: the server process, and what the tests need to know about its setup.
+pub struct Office {
+    // Declared before `dir` so the process stops before its directory goes away.
+    pub server: ServerProcess,
+    _dir: TempDir,
+    pub admin: Client,
+    pub kiosk: Client,
+    /// Services by prefix letter (`'A'` is the registry office).
+    pub services: HashMap<char, Service>,
+    /// Counter ids by name (`"Sportello 1"`).
+    pub counters: HashMap<String, i64>,
+}
+
+impl Office {
+    /// Starts the real server with the demo office in a fresh temp directory, on a free port.
+    pub async fn start() -> Office {
+        let dir = tempfile::tempdir().expect("a temp directory");
+        let server = tokio::task::block_in_place(|| ServerProcess::start(dir.path(), &[]));
+        let admin = server.user("admin").await;
+        let kiosk = server.kiosk();
+        let services = admin
+            .services()
+            .await
+            .expect("the admin lists services")
+            .into_iter()
+            .map(|s| (s.config.prefix.as_char(), s))
+            .collect();
+        let counters = admin
+            .counters()
+            .await
+            .expect("the admin lists counters")
+            .into_iter()
+            .map(|c| (c.config.name.clone(), c.id))
+            .collect();
+        Office {
+            server,
+            _dir: dir,
+            admin,
+            kiosk,
+            services,
+            counters,
+        }
+    }
+
+    /// The id of the service whose numbers start with `prefix`.
+    pub fn service(&self, prefix: char) -> i64 {
+        self.services
+            .get(&prefix)
+            .unwrap_or_else(|| panic!("the demo office has no service {prefix}"))
+            .id
+    }
+
+    pub fn counter(&self, name: &str) -> i64 {
+        *self
+            .counters
+            .get(name)
+            .unwrap_or_else(|| panic!("the demo office has no counter {name:?}"))
+    }
+
+    /// An outcome code the service with this id accepts.
+    pub fn outcome_of(&self, service_id: i64) -> String {
+        let s = self
+            .services
+            .values()
+            .find(|s| s.id == service_id)
+            .unwrap_or_else(|| panic!("no service {service_id}"));
+        s.config.outcomes[0].code.to_string()
+    }
+
+    /// The kiosk prints a ticket for the service with this prefix.
+    pub async fn issue(&self, prefix: char, priority: Priority) -> IssuedTicket {
+        self.kiosk
+            .issue_ticket(&IssueRequest {
+                service_id: self.service(prefix),
+                priority,
+                language: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("the kiosk issues a {prefix} ticket: {e}"))
+    }
+
+    /// A demo clerk signed in at the named counter.
+    pub async fn clerk(&self, username: &str, counter: &str) -> Clerk {
+        let client = self.server.user(username).await;
+        let counter = self.counter(counter);
+        let status = client
+            .open_counter(counter)
+            .await
+            .unwrap_or_else(|e| panic!("{username} signs in at counter {counter}: {e}"));
+        assert_eq!(status.counter.id, counter);
+        Clerk { client, counter }
+    }
+
+    /// Lifts the daily cap of every service, keeping the rest of its configuration.
+    pub async fn lift_daily_caps(&self) {
+        for s in self.services.values() {
+            let mut config = s.config.clone();
+            config.daily_cap = None;
+            let updated = self
+                .admin
+                .update_service(s.id, &config)
+                .await
+                .unwrap_or_else(|e| panic!("the admin lifts the cap of service {}: {e}", s.id));
+            assert_eq!(updated.config, config);
+        }
+    }
+}
+
+/// A clerk signed in at a counter.
+#[derive(Clone)]
+pub struct Clerk {
+    pub client: Client,
+    pub counter: i64,
+}
+
+impl Clerk {
+    /// Calls the next ticket; `None` when nothing waits for this counter.
+    pub async fn call_next(&self) -> Option<TicketView> {
+        self.client
+            .call_next(self.counter)
+            .await
+            .unwrap_or_else(|e| panic!("counter {} calls the next ticket: {e}", self.counter))
+    }
+
+    /// Calls the next ticket, which must exist and have this number.
+    pub async fn calls(&self, number: &str) -> TicketView {
+        let t = self
+            .call_next()
+            .await
+            .unwrap_or_else(|| panic!("counter {} expected to call {number}, nothing waits", self.counter));
+        assert_eq!(
+            t.number.to_string(),
+            number,
+            "counter {} called the wrong ticket",
+            self.counter
+        );
+        t
+    }
+
+    /// Finishes a ticket with an outcome its service accepts.
+    pub async fn finish(&self, ticket: &TicketView, outcome: &str) -> TicketView {
+        self.client
+            .finish(ticket.id, outcome, None)
+            .await
+            .unwrap_or_else(|e| panic!("finish {} with {outcome}: {e}", ticket.number))
+    }
+}
+
+/// Asserts that the server refused the request with this status and stable error code.
+#[track_caller]
+pub fn assert_refused<T: Debug>(result: Result<T, ClientError>, status: u16, code: &str) {
+    match result {
+        Err(ClientError::Api { status: got, body }) => {
+            assert_eq!(
+                (got.as_u16(), body.code.as_str()),
+                (status, code),
+                "expected {status} {code}, got {got} {body:?}"
+            );
+            assert!(!body.message.is_empty(), "an error says what was wrong");
+        }
+        other => panic!("expected {status} {code}, got {other:?}"),
+    }
+}
+
+/// Waits for `fut`, failing the test if it takes longer than [`PATIENCE`].
+pub async fn within<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    tokio::time::timeout(PATIENCE, fut)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+/// Waits until the live stream is connected: events emitted from then on are delivered.
+pub async fn connected(sub: &Subscription) {
+    let mut connected = sub.connected();
+    within("the live stream to connect", connected.wait_for(|c| *c))
+        .await
+        .expect("the subscription runs");
+}
+
+/// The next live event for which `pick` answers something, skipping the others.
+pub async fn next_event<T>(sub: &mut Subscription, what: &str, pick: impl Fn(&LiveEvent) -> Option<T>) -> (i64, T) {
+    within(what, async {
+        loop {
+            let LiveMessage { id, event } = sub.next().await.expect("the subscription runs");
+            if let Some(found) = pick(&event) {
+                return (id, found);
+            }
+        }
+    })
+    .await
+}
+
+/// Whether slow, bigger variants were asked for with `TURNO_SLOW_TESTS=1`.
+pub fn slow_tests() -> bool {
+    std::env::var("TURNO_SLOW_TESTS").is_ok_and(|v| v == "1")
+}
