@@ -156,7 +156,7 @@ impl Client {
         self.post("/ratings", req).await
     }
 
-    pub async fn printer_alert(&self, req: &PrinterAlertRequest) -> Result<()> {
+    pub async fn printer_alert(&self, req: &PrinterAlertRequest) -> Result<PrinterAlert> {
         self.post("/printer-alerts", req).await
     }
 

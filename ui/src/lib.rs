@@ -1,2 +1,4 @@
-//! The Slint designs of kiosk and console, their theme, widgets and translations. Empty for now: the
-//! designs arrive with the kiosk and console issues.
+//! The Slint designs of kiosk and console, compiled by `build.rs`: their windows, the `export global`
+//! adapters through which Rust talks to them, theme, widgets and translations.
+
+slint::include_modules!();

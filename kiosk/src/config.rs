@@ -1,0 +1,208 @@
+//! The kiosk's configuration: a TOML file, then command-line flags (and their environment variables)
+//! over it; checked into a [`Config`] that cannot hold a wrong value.
+//!
+//! ```toml
+//! server = "http://192.168.1.10:8080"
+//! public_url = "https://turno.comune.example.it"   # the QR's address; the server's by default
+//! token = "…"                                       # the kiosk's device token
+//! idle_timeout_secs = 60                            # at least 30
+//! fullscreen = true
+//!
+//! [printer]
+//! driver = "network"
+//! host = "192.168.1.50"
+//! paper = 80
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser;
+use serde::Deserialize;
+
+use crate::controller::MIN_IDLE_TIMEOUT;
+use crate::printer::{PaperWidth, PrinterConfig, PrinterDriver};
+
+/// The kiosk's settings, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The office server, such as `http://127.0.0.1:8080`.
+    pub server: String,
+    /// The address citizens' phones reach the server at: the base of the QR code's status link.
+    pub public_url: String,
+    /// The kiosk's device token.
+    pub token: String,
+    pub printer: PrinterConfig,
+    pub idle_timeout: Duration,
+    pub fullscreen: bool,
+}
+
+/// The TOML file; every key is optional there, flags may give the rest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub server: Option<String>,
+    pub public_url: Option<String>,
+    pub token: Option<String>,
+    pub printer: Option<PrinterConfig>,
+    pub idle_timeout_secs: Option<u64>,
+    pub fullscreen: Option<bool>,
+}
+
+/// Turno's citizen kiosk: take a number, print the ticket, rate the visit.
+#[derive(Debug, Default, Parser)]
+#[command(name = "turno-kiosk", version)]
+pub struct Args {
+    /// A TOML configuration file; flags override it.
+    #[arg(long, short, env = "TURNO_KIOSK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The office server's address.
+    #[arg(long, env = "TURNO_KIOSK_SERVER")]
+    pub server: Option<String>,
+    /// The address printed in the ticket's QR code (default: the server's).
+    #[arg(long, env = "TURNO_KIOSK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The kiosk's device token, from the back office (or the demo's credentials).
+    #[arg(long, env = "TURNO_KIOSK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The printer: network:HOST[:PORT], usb:VID:PID, serial:PATH[:BAUD], file:PATH or console.
+    #[arg(long)]
+    pub printer: Option<PrinterDriver>,
+    /// Paper width in millimetres: 58 or 80.
+    #[arg(long)]
+    pub paper: Option<PaperWidth>,
+    /// Seconds without a touch before going back to the start (at least 30).
+    #[arg(long)]
+    pub idle_timeout: Option<u64>,
+    /// Run in a window instead of full screen (development).
+    #[arg(long)]
+    pub windowed: bool,
+}
+
+impl Config {
+    /// Reads the file named by the flags, if any, and lays the flags over it.
+    pub fn load(args: Args) -> Result<Config, String> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        Config::merge(file, args)
+    }
+
+    pub fn merge(file: FileConfig, args: Args) -> Result<Config, String> {
+        let server = args
+            .server
+            .or(file.server)
+            .ok_or("the server's address is missing: give --server or `server` in the file")?;
+        let server = checked_url(&server)?;
+        let public_url = match args.public_url.or(file.public_url) {
+            Some(url) => checked_url(&url)?,
+            None => server.clone(),
+        };
+        let token = args
+            .token
+            .or(file.token)
+            .filter(|t| !t.trim().is_empty())
+            .ok_or("the kiosk's device token is missing: give --token or `token` in the file")?;
+        let mut printer = file.printer.unwrap_or(PrinterConfig {
+            driver: PrinterDriver::Console,
+            paper: PaperWidth::default(),
+        });
+        if let Some(driver) = args.printer {
+            printer.driver = driver;
+        }
+        if let Some(paper) = args.paper {
+            printer.paper = paper;
+        }
+        let idle = args.idle_timeout.or(file.idle_timeout_secs).unwrap_or(60);
+        let idle_timeout = Duration::from_secs(idle);
+        if idle_timeout < MIN_IDLE_TIMEOUT {
+            return Err(format!(
+                "the idle timeout must be at least {} seconds, not {idle}",
+                MIN_IDLE_TIMEOUT.as_secs()
+            ));
+        }
+        let fullscreen = !args.windowed && file.fullscreen.unwrap_or(true);
+        Ok(Config {
+            server,
+            public_url,
+            token: token.trim().to_owned(),
+            printer,
+            idle_timeout,
+            fullscreen,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn checked_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let host = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
+    if host.is_some_and(|h| !h.is_empty()) {
+        Ok(url.to_owned())
+    } else {
+        Err(format!("{url:?} is not an http:// or https:// address"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> FileConfig {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn flags_override_the_file_and_the_public_url_defaults_to_the_server() {
+        let f = file(
+            "server = \"http://10.0.0.2:8080/\"\ntoken = \"abc\"\nidle_timeout_secs = 45\n\
+             [printer]\ndriver = \"network\"\nhost = \"10.0.0.9\"\npaper = 58\n",
+        );
+        let c = Config::merge(
+            f,
+            Args {
+                windowed: true,
+                ..Args::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.server, "http://10.0.0.2:8080");
+        assert_eq!(c.public_url, "http://10.0.0.2:8080");
+        assert_eq!(c.idle_timeout, Duration::from_secs(45));
+        assert_eq!(c.printer.paper, PaperWidth::Mm58);
+        assert!(!c.fullscreen);
+        let c = Config::merge(
+            file("server = \"http://a\"\ntoken = \"t\""),
+            Args {
+                public_url: Some("https://turno.example.it".into()),
+                printer: Some("console".parse().unwrap()),
+                ..Args::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.public_url, "https://turno.example.it");
+        assert_eq!(c.printer.driver, PrinterDriver::Console);
+        assert!(c.fullscreen);
+    }
+
+    #[test]
+    fn wrong_settings_are_refused_with_a_reason() {
+        let check = |text: &str, expected: &str| {
+            let err = Config::merge(file(text), Args::default()).unwrap_err();
+            assert!(err.contains(expected), "{err}");
+        };
+        check("token = \"t\"", "server");
+        check("server = \"http://a\"", "token");
+        check("server = \"ftp://a\"\ntoken = \"t\"", "http");
+        check(
+            "server = \"http://a\"\ntoken = \"t\"\nidle_timeout_secs = 10",
+            "at least 30",
+        );
+        assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
+    }
+}

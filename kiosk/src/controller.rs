@@ -1,0 +1,708 @@
+//! The kiosk's controller: a plain state machine of what the citizen sees (screen, language, chosen
+//! service, ticket, rating flow, idle timer) that turns touches, keys, time and server answers into a
+//! [`View`] and a list of [`Effect`]s for the outside world. No window, no I/O: tested on its own.
+
+use std::time::{Duration, Instant};
+
+use turno_shared::api::{IssueRequest, IssuedTicket, OfficeView, RatingRequest, ServiceView};
+use turno_shared::domain::{BadReason, Priority, Rating, TicketNumber};
+
+use crate::lang::Language;
+
+/// The shortest idle timeout the kiosk accepts: an elderly visitor reading a sheet needs time.
+pub const MIN_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long things last on screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// No touch for this long on any screen but Welcome: back to Welcome, in Italian.
+    pub idle_timeout: Duration,
+    /// The warning shows this long before the idle timeout.
+    pub idle_warning: Duration,
+    /// The printed ticket stays on screen this long.
+    pub ticket_shown: Duration,
+    /// A ticket whose printing failed stays longer, so that its number can be noted.
+    pub unprinted_ticket_shown: Duration,
+    /// The thanks after a rating.
+    pub thanks_shown: Duration,
+    /// While the server is unreachable, ask again this often.
+    pub retry_every: Duration,
+    /// While it is reachable, refresh the office (waits, opening) this often.
+    pub refresh_every: Duration,
+}
+
+impl Timing {
+    /// The timings of a kiosk whose idle timeout is `idle_timeout` (raised to [`MIN_IDLE_TIMEOUT`]).
+    pub fn with_idle_timeout(idle_timeout: Duration) -> Self {
+        let idle_timeout = idle_timeout.max(MIN_IDLE_TIMEOUT);
+        Self {
+            idle_timeout,
+            idle_warning: Duration::from_secs(15),
+            ticket_shown: Duration::from_secs(12),
+            unprinted_ticket_shown: idle_timeout,
+            thanks_shown: Duration::from_secs(8),
+            retry_every: Duration::from_secs(3),
+            refresh_every: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self::with_idle_timeout(Duration::from_secs(60))
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Screen {
+    #[default]
+    Welcome,
+    Services,
+    Info,
+    Priority,
+    Ticket,
+    RateCode,
+    RateFaces,
+    RateReason,
+    RateThanks,
+    RateRefused,
+    Closed,
+    Full,
+    Unreachable,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PrintState {
+    #[default]
+    Printing,
+    Printed,
+    Failed,
+}
+
+/// Why a visit cannot be rated, as the server says it (or the code typed is not a code at all).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Refusal {
+    #[default]
+    NotFound,
+    NotRateable,
+    AlreadyRated,
+    NotToday,
+    InvalidCode,
+}
+
+/// How a request to the server failed, as far as the citizen is concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer: the kiosk shows its "one moment" screen and retries.
+    Unreachable,
+    /// An answer with this stable error code (`service_full`, `already_rated`, …).
+    Refused(String),
+}
+
+/// What the controller hears: the citizen's touches and keys, and the answers of background work.
+#[derive(Clone, Debug)]
+pub enum Input {
+    TakeNumber,
+    RateVisit,
+    ChooseLanguage(Language),
+    OpenService(i64),
+    GetTicket,
+    ChoosePriority(bool),
+    Back,
+    Home,
+    StillHere,
+    /// A key of the on-screen keypad: a letter or a digit.
+    Keypad(char),
+    KeypadDelete,
+    SubmitCode,
+    /// Text typed into the window by a keyboard or a keyboard-wedge scanner (`"\n"` for Enter).
+    KeyTyped(String),
+    Rate(Rating),
+    Reason(BadReason),
+    OfficeLoaded(Result<OfficeView, Failure>),
+    Issued(Result<IssuedTicket, Failure>),
+    Printed {
+        ticket_id: i64,
+        ok: bool,
+    },
+    Rated(Result<(), Failure>),
+}
+
+/// What the controller asks the outside world to do.
+#[derive(Clone, Debug)]
+pub enum Effect {
+    LoadOffice,
+    Issue(IssueRequest),
+    Print {
+        issued: Box<IssuedTicket>,
+        service: Box<ServiceView>,
+        language: Language,
+    },
+    Rate(RatingRequest),
+    /// Show the screens in this language from now on.
+    SelectLanguage(Language),
+}
+
+/// A service as its tile shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TileView {
+    pub id: i64,
+    pub name: String,
+    pub waiting: u32,
+    pub wait_minutes: Option<u32>,
+    pub open: bool,
+    pub full: bool,
+}
+
+/// A service's information sheet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SheetView {
+    pub name: String,
+    pub info: String,
+    pub documents: Vec<String>,
+    pub waiting: u32,
+    pub wait_minutes: Option<u32>,
+}
+
+/// The ticket just issued.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TicketView {
+    pub id: i64,
+    pub number: String,
+    pub service: String,
+    pub people_ahead: u32,
+    pub wait_minutes: Option<u32>,
+    pub priority: bool,
+    pub print: PrintState,
+}
+
+/// Everything the window shows, derived from the controller's state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct View {
+    pub screen: Screen,
+    pub language: Language,
+    pub office_name: String,
+    pub services: Vec<TileView>,
+    pub sheet: SheetView,
+    pub ticket: TicketView,
+    /// The code on the keypad's display, or the number being rated.
+    pub code: String,
+    pub refusal: Refusal,
+    /// The service a Closed or Full screen is about; empty for the whole office.
+    pub service_name: String,
+    pub busy: bool,
+    /// Seconds left before going back to Welcome, while the warning shows.
+    pub idle_warning: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pending {
+    None,
+    Issuing,
+    Rating,
+}
+
+/// The kiosk's state machine.
+pub struct Controller {
+    timing: Timing,
+    screen: Screen,
+    language: Language,
+    office: Option<OfficeView>,
+    loading: bool,
+    last_load: Option<Instant>,
+    selected: Option<i64>,
+    ticket: Option<TicketView>,
+    ticket_shown_at: Instant,
+    keypad: String,
+    scanned: String,
+    rating_code: Option<String>,
+    rating: Option<Rating>,
+    refusal: Refusal,
+    notice_service: String,
+    pending: Pending,
+    last_touch: Instant,
+    screen_since: Instant,
+}
+
+impl Controller {
+    pub fn new(timing: Timing, now: Instant) -> Self {
+        Self {
+            timing,
+            screen: Screen::Welcome,
+            language: Language::Italian,
+            office: None,
+            loading: false,
+            last_load: None,
+            selected: None,
+            ticket: None,
+            ticket_shown_at: now,
+            keypad: String::new(),
+            scanned: String::new(),
+            rating_code: None,
+            rating: None,
+            refusal: Refusal::NotFound,
+            notice_service: String::new(),
+            pending: Pending::None,
+            last_touch: now,
+            screen_since: now,
+        }
+    }
+
+    pub fn timing(&self) -> Timing {
+        self.timing
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    pub fn office(&self) -> Option<&OfficeView> {
+        self.office.as_ref()
+    }
+
+    /// The first effects, when the kiosk starts: load the office.
+    pub fn start(&mut self, now: Instant) -> Vec<Effect> {
+        self.load(now)
+    }
+
+    fn load(&mut self, now: Instant) -> Vec<Effect> {
+        if self.loading {
+            return Vec::new();
+        }
+        self.loading = true;
+        self.last_load = Some(now);
+        vec![Effect::LoadOffice]
+    }
+
+    fn show(&mut self, screen: Screen, now: Instant) {
+        if self.screen != screen {
+            self.screen = screen;
+            self.screen_since = now;
+        }
+    }
+
+    fn service(&self, id: i64) -> Option<&ServiceView> {
+        self.office.as_ref()?.services.iter().find(|s| s.id == id)
+    }
+
+    /// Back to Welcome. `new_visitor`: the visit is over, so the next person starts in Italian.
+    fn go_home(&mut self, now: Instant, new_visitor: bool) -> Vec<Effect> {
+        self.show(Screen::Welcome, now);
+        self.selected = None;
+        self.keypad.clear();
+        self.scanned.clear();
+        self.rating_code = None;
+        self.rating = None;
+        if new_visitor {
+            self.ticket = None;
+        }
+        if new_visitor && self.language != Language::Italian {
+            self.language = Language::Italian;
+            return vec![Effect::SelectLanguage(Language::Italian)];
+        }
+        Vec::new()
+    }
+
+    /// Handles one input at `now`.
+    pub fn handle(&mut self, input: Input, now: Instant) -> Vec<Effect> {
+        let by_citizen = !matches!(
+            input,
+            Input::OfficeLoaded(_) | Input::Issued(_) | Input::Printed { .. } | Input::Rated(_)
+        );
+        if by_citizen {
+            self.last_touch = now;
+        }
+        match input {
+            Input::TakeNumber => {
+                if self.screen != Screen::Welcome || self.pending != Pending::None {
+                    return Vec::new();
+                }
+                match &self.office {
+                    None => {
+                        self.show(Screen::Unreachable, now);
+                        return self.load(now);
+                    }
+                    Some(office) if !office.open => {
+                        self.notice_service.clear();
+                        self.show(Screen::Closed, now);
+                    }
+                    Some(_) => self.show(Screen::Services, now),
+                }
+                Vec::new()
+            }
+            Input::RateVisit => {
+                self.keypad.clear();
+                self.rating_code = None;
+                self.rating = None;
+                self.show(Screen::RateCode, now);
+                Vec::new()
+            }
+            Input::ChooseLanguage(language) => {
+                if self.language == language {
+                    return Vec::new();
+                }
+                self.language = language;
+                vec![Effect::SelectLanguage(language)]
+            }
+            Input::OpenService(id) => {
+                let Some(service) = self.service(id) else {
+                    return Vec::new();
+                };
+                let (open, full, name) = (
+                    service.open,
+                    service.full,
+                    service.name.get(self.language.code()).to_owned(),
+                );
+                self.selected = Some(id);
+                self.notice_service = name;
+                self.show(
+                    if !open {
+                        Screen::Closed
+                    } else if full {
+                        Screen::Full
+                    } else {
+                        Screen::Info
+                    },
+                    now,
+                );
+                Vec::new()
+            }
+            Input::GetTicket => {
+                if self.screen == Screen::Info && self.selected.is_some() {
+                    self.show(Screen::Priority, now);
+                }
+                Vec::new()
+            }
+            Input::ChoosePriority(priority) => {
+                let Some(service_id) = self.selected else {
+                    return Vec::new();
+                };
+                if self.screen != Screen::Priority || self.pending != Pending::None {
+                    return Vec::new();
+                }
+                self.pending = Pending::Issuing;
+                vec![Effect::Issue(IssueRequest {
+                    service_id,
+                    priority: if priority { Priority::Priority } else { Priority::Normal },
+                    language: Some(self.language.code().to_owned()),
+                })]
+            }
+            Input::Back => {
+                let to = match self.screen {
+                    Screen::Services | Screen::RateCode => Screen::Welcome,
+                    Screen::Info | Screen::Full => Screen::Services,
+                    Screen::Closed if !self.notice_service.is_empty() => Screen::Services,
+                    Screen::Closed => Screen::Welcome,
+                    Screen::Priority => Screen::Info,
+                    Screen::RateFaces | Screen::RateRefused => Screen::RateCode,
+                    Screen::RateReason => Screen::RateFaces,
+                    other => other,
+                };
+                if to == Screen::Welcome {
+                    return self.go_home(now, false);
+                }
+                self.show(to, now);
+                Vec::new()
+            }
+            Input::Home => {
+                let visit_over = matches!(self.screen, Screen::Ticket | Screen::RateThanks);
+                self.go_home(now, visit_over)
+            }
+            Input::StillHere => Vec::new(),
+            Input::Keypad(c) => {
+                if self.screen == Screen::RateCode {
+                    let c = c.to_ascii_uppercase();
+                    if self.keypad.is_empty() && c.is_ascii_uppercase()
+                        || !self.keypad.is_empty() && c.is_ascii_digit() && self.keypad.len() < 5
+                    {
+                        self.keypad.push(c);
+                    }
+                }
+                Vec::new()
+            }
+            Input::KeypadDelete => {
+                self.keypad.pop();
+                Vec::new()
+            }
+            Input::SubmitCode => {
+                let typed = std::mem::take(&mut self.keypad);
+                self.accept_code(&typed, now);
+                Vec::new()
+            }
+            Input::KeyTyped(text) => {
+                for c in text.chars() {
+                    if c == '\n' || c == '\r' {
+                        let scanned = std::mem::take(&mut self.scanned);
+                        if !scanned.trim().is_empty() && self.accepts_scans() {
+                            self.accept_code(&scanned, now);
+                        }
+                    } else if !c.is_control() && self.scanned.len() < 256 {
+                        self.scanned.push(c);
+                    }
+                }
+                Vec::new()
+            }
+            Input::Rate(rating) => {
+                let Some(code) = self.rating_code.clone() else {
+                    return Vec::new();
+                };
+                if self.screen != Screen::RateFaces {
+                    return Vec::new();
+                }
+                self.rating = Some(rating);
+                if rating == Rating::Bad {
+                    self.show(Screen::RateReason, now);
+                    return Vec::new();
+                }
+                self.send_rating(code, rating, None)
+            }
+            Input::Reason(reason) => match (&self.rating_code, self.screen) {
+                (Some(code), Screen::RateReason) => self.send_rating(code.clone(), Rating::Bad, Some(reason)),
+                _ => Vec::new(),
+            },
+            Input::OfficeLoaded(result) => {
+                self.loading = false;
+                match result {
+                    Ok(office) => {
+                        self.office = Some(office);
+                        if self.screen == Screen::Unreachable {
+                            return self.go_home(now, true);
+                        }
+                    }
+                    Err(_) => {
+                        if !matches!(self.screen, Screen::Ticket | Screen::RateThanks) {
+                            self.pending = Pending::None;
+                            self.show(Screen::Unreachable, now);
+                        }
+                    }
+                }
+                Vec::new()
+            }
+            Input::Issued(result) => {
+                self.pending = Pending::None;
+                match result {
+                    Ok(issued) => {
+                        let service = self.service(issued.ticket.service_id).cloned();
+                        let name = service
+                            .as_ref()
+                            .map(|s| s.name.get(self.language.code()).to_owned())
+                            .unwrap_or_default();
+                        self.ticket = Some(TicketView {
+                            id: issued.ticket.id,
+                            number: issued.ticket.number.to_string(),
+                            service: name,
+                            people_ahead: issued.people_ahead,
+                            wait_minutes: issued.estimated_wait_minutes,
+                            priority: issued.ticket.priority == Priority::Priority,
+                            print: PrintState::Printing,
+                        });
+                        self.ticket_shown_at = now;
+                        self.show(Screen::Ticket, now);
+                        let mut effects = Vec::new();
+                        if let Some(service) = service {
+                            effects.push(Effect::Print {
+                                issued: Box::new(issued),
+                                service: Box::new(service),
+                                language: self.language,
+                            });
+                        }
+                        effects.extend(self.load(now));
+                        effects
+                    }
+                    Err(Failure::Refused(code)) if code == "service_full" => {
+                        self.show(Screen::Full, now);
+                        self.load(now)
+                    }
+                    Err(Failure::Refused(code)) if code == "service_closed" => {
+                        self.show(Screen::Closed, now);
+                        self.load(now)
+                    }
+                    Err(_) => {
+                        self.show(Screen::Unreachable, now);
+                        self.load(now)
+                    }
+                }
+            }
+            Input::Printed { ticket_id, ok } => {
+                if let Some(ticket) = self.ticket.as_mut().filter(|t| t.id == ticket_id) {
+                    ticket.print = if ok { PrintState::Printed } else { PrintState::Failed };
+                    self.ticket_shown_at = now;
+                }
+                Vec::new()
+            }
+            Input::Rated(result) => {
+                self.pending = Pending::None;
+                match result {
+                    Ok(()) => self.show(Screen::RateThanks, now),
+                    Err(Failure::Unreachable) => self.show(Screen::Unreachable, now),
+                    Err(Failure::Refused(code)) => {
+                        self.refusal = match code.as_str() {
+                            "not_rateable" => Refusal::NotRateable,
+                            "already_rated" => Refusal::AlreadyRated,
+                            "not_today" => Refusal::NotToday,
+                            "invalid_input" => Refusal::InvalidCode,
+                            _ => Refusal::NotFound,
+                        };
+                        self.show(Screen::RateRefused, now);
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn accepts_scans(&self) -> bool {
+        matches!(
+            self.screen,
+            Screen::Welcome | Screen::RateCode | Screen::RateFaces | Screen::RateRefused | Screen::RateThanks
+        ) && self.pending == Pending::None
+    }
+
+    fn accept_code(&mut self, raw: &str, now: Instant) {
+        self.rating = None;
+        match rating_code(raw) {
+            Some(code) => {
+                self.rating_code = Some(code);
+                self.show(Screen::RateFaces, now);
+            }
+            None => {
+                self.rating_code = None;
+                self.refusal = Refusal::InvalidCode;
+                self.show(Screen::RateRefused, now);
+            }
+        }
+    }
+
+    fn send_rating(&mut self, code: String, rating: Rating, reason: Option<BadReason>) -> Vec<Effect> {
+        if self.pending != Pending::None {
+            return Vec::new();
+        }
+        self.pending = Pending::Rating;
+        vec![Effect::Rate(RatingRequest { code, rating, reason })]
+    }
+
+    /// Time passes: idle timeout, screens that go away by themselves, retries and refreshes.
+    pub fn tick(&mut self, now: Instant) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let since_screen = now.saturating_duration_since(self.screen_since);
+        match self.screen {
+            Screen::Ticket => {
+                let linger = match self.ticket.as_ref().map(|t| t.print) {
+                    Some(PrintState::Printed) => self.timing.ticket_shown,
+                    _ => self.timing.unprinted_ticket_shown,
+                };
+                if now.saturating_duration_since(self.ticket_shown_at.max(self.last_touch)) >= linger {
+                    effects.extend(self.go_home(now, true));
+                }
+            }
+            Screen::RateThanks if since_screen >= self.timing.thanks_shown => {
+                effects.extend(self.go_home(now, true));
+            }
+            Screen::Unreachable => {}
+            Screen::Welcome if self.language == Language::Italian => {}
+            _ if self.pending == Pending::None && self.idle_for(now) >= self.timing.idle_timeout => {
+                effects.extend(self.go_home(now, true));
+            }
+            _ => {}
+        }
+        let every = if self.screen == Screen::Unreachable || self.office.is_none() {
+            self.timing.retry_every
+        } else {
+            self.timing.refresh_every
+        };
+        if self
+            .last_load
+            .is_none_or(|at| now.saturating_duration_since(at) >= every)
+        {
+            effects.extend(self.load(now));
+        }
+        effects
+    }
+
+    fn idle_for(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.last_touch)
+    }
+
+    /// Whether the idle warning shows now, and the seconds it counts down.
+    fn idle_warning(&self, now: Instant) -> Option<u32> {
+        let watched = !matches!(
+            self.screen,
+            Screen::Welcome | Screen::Ticket | Screen::RateThanks | Screen::Unreachable
+        ) || self.screen == Screen::Welcome && self.language != Language::Italian;
+        if !watched || self.pending != Pending::None {
+            return None;
+        }
+        let left = self.timing.idle_timeout.checked_sub(self.idle_for(now))?;
+        (left <= self.timing.idle_warning).then(|| left.as_secs_f64().ceil() as u32)
+    }
+
+    /// What the window shows at `now`.
+    pub fn view(&self, now: Instant) -> View {
+        let lang = self.language.code();
+        let services = self
+            .office
+            .iter()
+            .flat_map(|o| &o.services)
+            .map(|s| TileView {
+                id: s.id,
+                name: s.name.get(lang).to_owned(),
+                waiting: s.waiting,
+                wait_minutes: s.estimated_wait_minutes,
+                open: s.open,
+                full: s.full,
+            })
+            .collect();
+        let sheet = self
+            .selected
+            .and_then(|id| self.service(id))
+            .map(|s| SheetView {
+                name: s.name.get(lang).to_owned(),
+                info: s.info.get(lang).to_owned(),
+                documents: s.documents.iter().map(|d| d.get(lang).to_owned()).collect(),
+                waiting: s.waiting,
+                wait_minutes: s.estimated_wait_minutes,
+            })
+            .unwrap_or_default();
+        let code = match self.screen {
+            Screen::RateCode => self.keypad.clone(),
+            _ => self
+                .rating_code
+                .clone()
+                .filter(|c| c.parse::<TicketNumber>().is_ok())
+                .unwrap_or_default(),
+        };
+        View {
+            screen: self.screen,
+            language: self.language,
+            office_name: self.office.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+            services,
+            sheet,
+            ticket: self.ticket.clone().unwrap_or_default(),
+            code,
+            refusal: self.refusal,
+            service_name: self.notice_service.clone(),
+            busy: self.pending != Pending::None,
+            idle_warning: self.idle_warning(now),
+        }
+    }
+}
+
+/// The code to send for a rating, from what was typed or scanned: a ticket number (`a12` → `A012`),
+/// a ticket's token, or the ticket's status URL (its last path segment is the token).
+pub fn rating_code(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if let Ok(number) = raw.parse::<TicketNumber>() {
+        return Some(number.to_string());
+    }
+    let path = raw.split(['?', '#']).next().unwrap_or(raw);
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or(path);
+    let token_like = last.len() >= 8
+        && last
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    token_like.then(|| last.to_owned())
+}

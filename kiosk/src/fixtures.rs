@@ -1,0 +1,184 @@
+//! A made-up office and the way to every screen (feature `test-support`): the screenshots and the
+//! accessibility test visit each screen by feeding the controller, with no server.
+
+use turno_shared::api::{IssuedTicket, Localized, OfficeView, ServiceView, TicketView};
+use turno_shared::domain::{Priority, Rating, TicketState};
+
+use crate::controller::{Failure, Input};
+
+fn service(id: i64, prefix: char, it: &str, en: &str, waiting: u32, wait: Option<u32>) -> ServiceView {
+    ServiceView {
+        id,
+        code: format!("service_{}", prefix.to_ascii_lowercase())
+            .parse()
+            .expect("a code"),
+        prefix: turno_shared::domain::ServicePrefix::new(prefix).expect("a prefix"),
+        name: Localized::it(it).with("en", en),
+        info: Localized::it(
+            "Rilascio della carta d'identità elettronica (CIE), certificati anagrafici, cambi di residenza e di \
+             indirizzo. La CIE viene spedita a casa entro 6 giorni lavorativi. Il costo della CIE è di € 22,21, \
+             pagabile con carta o bancomat allo sportello.",
+        )
+        .with(
+            "en",
+            "Electronic identity cards (CIE), registry certificates, changes of residence and address. The card \
+             is posted home within 6 working days. It costs € 22.21, paid by card at the counter.",
+        ),
+        documents: vec![
+            Localized::it("Carta d'identità scaduta o denuncia di smarrimento/furto").with(
+                "en",
+                "The expired identity card, or the police report of its loss or theft",
+            ),
+            Localized::it("Una fototessera recente, a colori, su sfondo bianco")
+                .with("en", "A recent colour passport photo on a white background"),
+            Localized::it("Tessera sanitaria (codice fiscale)").with("en", "Health card (tax code)"),
+            Localized::it("Per i minori: presenza di entrambi i genitori")
+                .with("en", "For minors: both parents must be present"),
+        ],
+        open: true,
+        full: false,
+        waiting,
+        estimated_wait_minutes: wait,
+        hours_today: Vec::new(),
+    }
+}
+
+/// An office like the demo's: six services, one full and one closed.
+pub fn office() -> OfficeView {
+    let mut services = vec![
+        service(
+            1,
+            'A',
+            "Anagrafe – Carta d'identità",
+            "Registry office – Identity card",
+            7,
+            Some(25),
+        ),
+        service(2, 'B', "Stato civile", "Civil status", 2, Some(10)),
+        service(
+            3,
+            'C',
+            "Tributi – IMU e TARI",
+            "Local taxes – IMU and TARI",
+            4,
+            Some(15),
+        ),
+        service(4, 'D', "Servizi sociali", "Social services", 0, None),
+        service(5, 'E', "Protocollo", "Records office", 0, Some(0)),
+        service(
+            6,
+            'F',
+            "URP – Relazioni con il pubblico",
+            "Public relations office",
+            3,
+            Some(8),
+        ),
+    ];
+    services[3].full = true;
+    services[4].open = false;
+    OfficeView {
+        name: "Comune di Valverde".into(),
+        office_day: "2026-11-26".into(),
+        now: "2026-11-26T09:41:00Z".parse().expect("a timestamp"),
+        open: true,
+        services,
+    }
+}
+
+/// A ticket issued for the first service.
+pub fn issued() -> IssuedTicket {
+    IssuedTicket {
+        ticket: TicketView {
+            id: 8,
+            number: "A008".parse().expect("a number"),
+            service_id: 1,
+            priority: Priority::Normal,
+            state: TicketState::Waiting,
+            office_day: "2026-11-26".into(),
+            issued_at: "2026-11-26T09:41:00Z".parse().expect("a timestamp"),
+            called_at: None,
+            counter_id: None,
+            target_counter_id: None,
+            outcome: None,
+        },
+        token: "k3Jx9QmR2vTz".into(),
+        status_path: "/t/k3Jx9QmR2vTz".into(),
+        people_ahead: 7,
+        estimated_wait_minutes: Some(25),
+    }
+}
+
+/// Every screen by name, with the inputs that lead there from a fresh kiosk with [`office`] loaded.
+pub fn screens() -> Vec<(&'static str, Vec<Input>)> {
+    let to_info = vec![Input::TakeNumber, Input::OpenService(1)];
+    let with = |base: &[Input], more: Vec<Input>| base.iter().cloned().chain(more).collect::<Vec<_>>();
+    let to_faces = vec![
+        Input::RateVisit,
+        Input::Keypad('A'),
+        Input::Keypad('0'),
+        Input::Keypad('1'),
+        Input::Keypad('2'),
+        Input::SubmitCode,
+    ];
+    vec![
+        ("welcome", vec![]),
+        ("services", vec![Input::TakeNumber]),
+        ("info", to_info.clone()),
+        ("priority", with(&to_info, vec![Input::GetTicket])),
+        (
+            "ticket",
+            with(
+                &to_info,
+                vec![
+                    Input::GetTicket,
+                    Input::ChoosePriority(false),
+                    Input::Issued(Ok(issued())),
+                    Input::Printed { ticket_id: 8, ok: true },
+                ],
+            ),
+        ),
+        (
+            "ticket-not-printed",
+            with(
+                &to_info,
+                vec![
+                    Input::GetTicket,
+                    Input::ChoosePriority(false),
+                    Input::Issued(Ok(issued())),
+                    Input::Printed {
+                        ticket_id: 8,
+                        ok: false,
+                    },
+                ],
+            ),
+        ),
+        (
+            "rate-code",
+            vec![
+                Input::RateVisit,
+                Input::Keypad('A'),
+                Input::Keypad('0'),
+                Input::Keypad('1'),
+            ],
+        ),
+        ("rate-faces", to_faces.clone()),
+        ("rate-reason", with(&to_faces, vec![Input::Rate(Rating::Bad)])),
+        (
+            "rate-thanks",
+            with(&to_faces, vec![Input::Rate(Rating::Good), Input::Rated(Ok(()))]),
+        ),
+        (
+            "rate-refused",
+            with(
+                &to_faces,
+                vec![
+                    Input::Rate(Rating::Good),
+                    Input::Rated(Err(Failure::Refused("not_rateable".into()))),
+                ],
+            ),
+        ),
+        ("service-closed", vec![Input::TakeNumber, Input::OpenService(5)]),
+        ("service-full", vec![Input::TakeNumber, Input::OpenService(4)]),
+        ("unreachable", vec![Input::OfficeLoaded(Err(Failure::Unreachable))]),
+    ]
+}

@@ -1,0 +1,430 @@
+//! The glue between the [`Controller`] and the window: it forwards the window's callbacks to the
+//! controller, shows the controller's [`View`] through the `KioskAdapter` global, selects the
+//! bundled translation, and hands effects to a [`Backend`]. Background results come back through an
+//! [`Outbox`] and are applied on the UI thread by [`Kiosk::pump`].
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use turno_shared::api::{IssueRequest, IssuedTicket, RatingRequest, ServiceView};
+use turno_shared::domain::{BadReason, Rating};
+use turno_ui::{KioskAdapter, KioskWindow, LanguageChoice, ServiceSheet, ServiceTile, TicketCard, TicketTexts};
+
+use crate::controller::{self, Controller, Effect, Input, Timing, View};
+use crate::lang::Language;
+use crate::printer::{PaperWidth, TicketLabels, TicketPrint};
+
+/// Where background work sends its results: a channel, and a nudge to the UI thread to read it.
+#[derive(Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<Input>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Outbox {
+    pub fn send(&self, input: Input) {
+        if self.tx.send(input).is_ok() {
+            (self.wake)();
+        }
+    }
+}
+
+/// The receiving end of an [`Outbox`], read by [`Kiosk::pump`].
+pub struct Inbox(mpsc::Receiver<Input>);
+
+/// A channel from background work to the UI thread. `wake` asks the UI thread to pump (in the real
+/// kiosk through `upgrade_in_event_loop`; tests pump by themselves).
+pub fn channel(wake: impl Fn() + Send + Sync + 'static) -> (Outbox, Inbox) {
+    let (tx, rx) = mpsc::channel();
+    (
+        Outbox {
+            tx,
+            wake: Arc::new(wake),
+        },
+        Inbox(rx),
+    )
+}
+
+/// A wake function that makes the window's event loop call [`Kiosk::pump`].
+pub fn wake_event_loop(window: &KioskWindow) -> impl Fn() + Send + Sync + 'static {
+    let weak = window.as_weak();
+    move || {
+        // Fails only when the event loop has ended: nobody is left to show the result to.
+        let _ = weak.upgrade_in_event_loop(|w| w.global::<KioskAdapter>().invoke_pump());
+    }
+}
+
+/// The outside world the controller's effects reach. Each call returns at once; the answer comes
+/// back later through the [`Outbox`] as an [`Input`].
+pub trait Backend {
+    fn load_office(&self);
+    fn issue(&self, request: IssueRequest);
+    fn rate(&self, request: RatingRequest);
+    fn print(&self, ticket_id: i64, ticket: TicketPrint);
+}
+
+/// A backend that does nothing: screenshots feed the controller by hand.
+pub struct NoBackend;
+
+impl Backend for NoBackend {
+    fn load_office(&self) {}
+    fn issue(&self, _: IssueRequest) {}
+    fn rate(&self, _: RatingRequest) {}
+    fn print(&self, _: i64, _: TicketPrint) {}
+}
+
+/// What the printed ticket needs beyond the issued ticket.
+#[derive(Clone, Debug)]
+pub struct TicketSettings {
+    /// The base of the QR code's status link.
+    pub public_url: String,
+    pub paper: PaperWidth,
+}
+
+/// The running kiosk on the UI thread.
+#[derive(Clone)]
+pub struct Kiosk(Rc<Inner>);
+
+struct Inner {
+    window: KioskWindow,
+    controller: RefCell<Controller>,
+    backend: Box<dyn Backend>,
+    inbox: Inbox,
+    settings: TicketSettings,
+    shown: RefCell<Option<View>>,
+    clock: RefCell<String>,
+    timer: slint::Timer,
+}
+
+impl Kiosk {
+    /// Wires `window` to a new controller. Call [`Kiosk::start`] to load the office.
+    pub fn new(
+        window: KioskWindow,
+        timing: Timing,
+        backend: Box<dyn Backend>,
+        inbox: Inbox,
+        settings: TicketSettings,
+    ) -> Kiosk {
+        // The source strings are Italian; whatever the system's locale, the kiosk starts in Italian.
+        let _ = slint::select_bundled_translation(Language::Italian.bundle_name());
+        let adapter = window.global::<KioskAdapter>();
+        let languages: Vec<LanguageChoice> = Language::ALL
+            .iter()
+            .map(|l| LanguageChoice {
+                code: l.code().into(),
+                name: l.native_name().into(),
+            })
+            .collect();
+        adapter.set_languages(ModelRc::new(VecModel::from(languages)));
+        let inner = Rc::new(Inner {
+            window,
+            controller: RefCell::new(Controller::new(timing, Instant::now())),
+            backend,
+            inbox,
+            settings,
+            shown: RefCell::new(None),
+            clock: RefCell::new(String::new()),
+            timer: slint::Timer::default(),
+        });
+        let kiosk = Kiosk(inner);
+        kiosk.wire();
+        kiosk.sync();
+        kiosk
+    }
+
+    pub fn window(&self) -> &KioskWindow {
+        &self.0.window
+    }
+
+    /// Loads the office and starts the clock that drives timeouts (every quarter of a second).
+    pub fn start(&self) {
+        let effects = self.0.controller.borrow_mut().start(Instant::now());
+        self.run(effects);
+        let weak = Rc::downgrade(&self.0);
+        self.0
+            .timer
+            .start(slint::TimerMode::Repeated, Duration::from_millis(250), move || {
+                if let Some(inner) = weak.upgrade() {
+                    Kiosk(inner).pump();
+                }
+            });
+        self.sync();
+    }
+
+    /// The controller's current view.
+    pub fn view(&self) -> View {
+        self.0.controller.borrow().view(Instant::now())
+    }
+
+    /// Applies an input as if it came from the window or the background.
+    pub fn input(&self, input: Input) {
+        let effects = self.0.controller.borrow_mut().handle(input, Instant::now());
+        self.run(effects);
+        self.sync();
+    }
+
+    /// Applies the results of background work, then lets time pass.
+    pub fn pump(&self) {
+        while let Ok(input) = self.0.inbox.0.try_recv() {
+            self.input(input);
+        }
+        let effects = self.0.controller.borrow_mut().tick(Instant::now());
+        self.run(effects);
+        self.sync();
+    }
+
+    fn wire(&self) {
+        let adapter = self.0.window.global::<KioskAdapter>();
+        let weak = Rc::downgrade(&self.0);
+        let on = move |f: fn(&Kiosk)| {
+            let weak: Weak<Inner> = weak.clone();
+            move || {
+                if let Some(inner) = weak.upgrade() {
+                    f(&Kiosk(inner));
+                }
+            }
+        };
+        adapter.on_take_number(on(|k| k.input(Input::TakeNumber)));
+        adapter.on_rate_visit(on(|k| k.input(Input::RateVisit)));
+        adapter.on_get_ticket(on(|k| k.input(Input::GetTicket)));
+        adapter.on_back(on(|k| k.input(Input::Back)));
+        adapter.on_home(on(|k| k.input(Input::Home)));
+        adapter.on_still_here(on(|k| k.input(Input::StillHere)));
+        adapter.on_keypad_delete(on(|k| k.input(Input::KeypadDelete)));
+        adapter.on_submit_code(on(|k| k.input(Input::SubmitCode)));
+        adapter.on_pump(on(|k| k.pump()));
+
+        let with = |f: fn(&Kiosk, SharedString)| {
+            let weak = Rc::downgrade(&self.0);
+            move |s: SharedString| {
+                if let Some(inner) = weak.upgrade() {
+                    f(&Kiosk(inner), s);
+                }
+            }
+        };
+        adapter.on_choose_language(with(|k, code| {
+            if let Ok(language) = code.parse() {
+                k.input(Input::ChooseLanguage(language));
+            }
+        }));
+        adapter.on_keypad(with(|k, key| {
+            if let Some(c) = key.chars().next() {
+                k.input(Input::Keypad(c));
+            }
+        }));
+        adapter.on_key_typed(with(|k, text| k.input(Input::KeyTyped(text.into()))));
+        adapter.on_rate(with(|k, mood| {
+            if let Ok(rating) = mood.parse::<Rating>() {
+                k.input(Input::Rate(rating));
+            }
+        }));
+        adapter.on_reason(with(|k, reason| {
+            if let Ok(reason) = reason.parse::<BadReason>() {
+                k.input(Input::Reason(reason));
+            }
+        }));
+        let weak = Rc::downgrade(&self.0);
+        adapter.on_open_service(move |id| {
+            if let Some(inner) = weak.upgrade() {
+                Kiosk(inner).input(Input::OpenService(id.into()));
+            }
+        });
+        let weak = Rc::downgrade(&self.0);
+        adapter.on_choose_priority(move |yes| {
+            if let Some(inner) = weak.upgrade() {
+                Kiosk(inner).input(Input::ChoosePriority(yes));
+            }
+        });
+    }
+
+    fn run(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::LoadOffice => self.0.backend.load_office(),
+                Effect::Issue(request) => self.0.backend.issue(request),
+                Effect::Rate(request) => self.0.backend.rate(request),
+                Effect::SelectLanguage(language) => {
+                    if let Err(e) = slint::select_bundled_translation(language.bundle_name()) {
+                        tracing::warn!(%language, error = %e, "no translation for this language");
+                    }
+                }
+                Effect::Print {
+                    issued,
+                    service,
+                    language,
+                } => {
+                    let ticket = self.ticket_print(&issued, &service, language);
+                    self.0.backend.print(issued.ticket.id, ticket);
+                }
+            }
+        }
+    }
+
+    /// The ticket to print, its words read from the `TicketTexts` global in the chosen language.
+    fn ticket_print(&self, issued: &IssuedTicket, service: &ServiceView, language: Language) -> TicketPrint {
+        let texts = self.0.window.global::<TicketTexts>();
+        let lang = language.code();
+        let office_name = self
+            .0
+            .controller
+            .borrow()
+            .office()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        TicketPrint {
+            office_name,
+            issued_at: issued
+                .ticket
+                .issued_at
+                .to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%d/%m/%Y %H:%M")
+                .to_string(),
+            service_name: service.name.get(lang).to_owned(),
+            number: issued.ticket.number.to_string(),
+            priority: issued.ticket.priority == turno_shared::domain::Priority::Priority,
+            people_ahead: issued.people_ahead,
+            estimated_wait_minutes: issued.estimated_wait_minutes,
+            documents: service.documents.iter().map(|d| d.get(lang).to_owned()).collect(),
+            status_url: format!("{}{}", self.0.settings.public_url, issued.status_path),
+            rating_code: issued.token.clone(),
+            language: lang.to_owned(),
+            labels: TicketLabels {
+                people_ahead: texts.get_people_ahead().into(),
+                estimated_wait: texts.get_estimated_wait().into(),
+                minutes: texts.get_minutes().into(),
+                wait_unknown: texts.get_wait_unknown().into(),
+                documents: texts.get_documents().into(),
+                follow_your_turn: texts.get_follow_your_turn().into(),
+                rate_your_visit: texts.get_rate_your_visit().into(),
+                priority: texts.get_priority().into(),
+                footer: texts.get_footer().into(),
+            },
+            paper: self.0.settings.paper,
+        }
+    }
+
+    /// Shows the controller's view: only what changed is set again.
+    fn sync(&self) {
+        let view = self.0.controller.borrow().view(Instant::now());
+        let adapter = self.0.window.global::<KioskAdapter>();
+        let mut shown = self.0.shown.borrow_mut();
+        let old = shown.as_ref();
+        let changed = |f: &dyn Fn(&View) -> bool| old.is_none_or(f);
+        if changed(&|o| o.language != view.language) {
+            adapter.set_language(view.language.code().into());
+            adapter.set_rtl(view.language.is_rtl());
+        }
+        if changed(&|o| o.office_name != view.office_name) {
+            adapter.set_office_name(view.office_name.as_str().into());
+        }
+        if changed(&|o| o.services != view.services) {
+            let tiles: Vec<ServiceTile> = view
+                .services
+                .iter()
+                .map(|s| ServiceTile {
+                    id: s.id as i32,
+                    name: s.name.as_str().into(),
+                    waiting: s.waiting as i32,
+                    wait_minutes: s.wait_minutes.unwrap_or(0) as i32,
+                    wait_known: s.wait_minutes.is_some(),
+                    open: s.open,
+                    full: s.full,
+                })
+                .collect();
+            adapter.set_services(ModelRc::new(VecModel::from(tiles)));
+        }
+        if changed(&|o| o.sheet != view.sheet) {
+            let s = &view.sheet;
+            let documents: Vec<SharedString> = s.documents.iter().map(|d| d.as_str().into()).collect();
+            adapter.set_sheet(ServiceSheet {
+                name: s.name.as_str().into(),
+                info: s.info.as_str().into(),
+                documents: ModelRc::new(VecModel::from(documents)),
+                waiting: s.waiting as i32,
+                wait_minutes: s.wait_minutes.unwrap_or(0) as i32,
+                wait_known: s.wait_minutes.is_some(),
+            });
+        }
+        if changed(&|o| o.ticket != view.ticket) {
+            let t = &view.ticket;
+            adapter.set_ticket(TicketCard {
+                number: t.number.as_str().into(),
+                service: t.service.as_str().into(),
+                people_ahead: t.people_ahead as i32,
+                wait_minutes: t.wait_minutes.unwrap_or(0) as i32,
+                wait_known: t.wait_minutes.is_some(),
+                priority: t.priority,
+                print: match t.print {
+                    controller::PrintState::Printing => turno_ui::PrintState::Printing,
+                    controller::PrintState::Printed => turno_ui::PrintState::Printed,
+                    controller::PrintState::Failed => turno_ui::PrintState::Failed,
+                },
+            });
+        }
+        adapter.set_screen(ui_screen(view.screen));
+        adapter.set_code(view.code.as_str().into());
+        adapter.set_refusal(match view.refusal {
+            controller::Refusal::NotFound => turno_ui::Refusal::NotFound,
+            controller::Refusal::NotRateable => turno_ui::Refusal::NotRateable,
+            controller::Refusal::AlreadyRated => turno_ui::Refusal::AlreadyRated,
+            controller::Refusal::NotToday => turno_ui::Refusal::NotToday,
+            controller::Refusal::InvalidCode => turno_ui::Refusal::InvalidCode,
+        });
+        adapter.set_service_name(view.service_name.as_str().into());
+        adapter.set_busy(view.busy);
+        adapter.set_idle_warning(view.idle_warning.is_some());
+        adapter.set_idle_seconds(view.idle_warning.unwrap_or(0) as i32);
+        *shown = Some(view);
+        drop(shown);
+        self.update_clock();
+    }
+
+    fn update_clock(&self) {
+        let now = jiff::Zoned::now();
+        let clock = now.strftime("%H:%M").to_string();
+        if *self.0.clock.borrow() == clock || *self.0.clock.borrow() == "fixed" {
+            return;
+        }
+        let adapter = self.0.window.global::<KioskAdapter>();
+        adapter.set_clock(clock.as_str().into());
+        adapter.set_weekday(now.weekday().to_monday_zero_offset().into());
+        adapter.set_day(now.day().into());
+        adapter.set_month(now.month().into());
+        adapter.set_year(now.year().into());
+        *self.0.clock.borrow_mut() = clock;
+    }
+
+    /// Sets the date and time shown, instead of the system's (screenshots).
+    pub fn show_time(&self, at: &jiff::civil::DateTime) {
+        let adapter = self.0.window.global::<KioskAdapter>();
+        adapter.set_clock(at.strftime("%H:%M").to_string().into());
+        adapter.set_weekday(at.weekday().to_monday_zero_offset().into());
+        adapter.set_day(at.day().into());
+        adapter.set_month(at.month().into());
+        adapter.set_year(at.year().into());
+        *self.0.clock.borrow_mut() = "fixed".into();
+    }
+}
+
+fn ui_screen(screen: controller::Screen) -> turno_ui::Screen {
+    use controller::Screen as S;
+    use turno_ui::Screen as U;
+    match screen {
+        S::Welcome => U::Welcome,
+        S::Services => U::Services,
+        S::Info => U::Info,
+        S::Priority => U::Priority,
+        S::Ticket => U::Ticket,
+        S::RateCode => U::RateCode,
+        S::RateFaces => U::RateFaces,
+        S::RateReason => U::RateReason,
+        S::RateThanks => U::RateThanks,
+        S::RateRefused => U::RateRefused,
+        S::Closed => U::Closed,
+        S::Full => U::Full,
+        S::Unreachable => U::Unreachable,
+    }
+}

@@ -1,0 +1,164 @@
+//! Ticket printing on ESC/POS thermal printers.
+//!
+//! - [`encode_ticket`] turns a [`TicketPrint`] into bytes: a pure function, tested without a printer.
+//!   Text is sent in code page PC858 (`ESC t 19`, which holds `à è é ì ò ù` and `€`); text it cannot
+//!   hold (Arabic, Chinese, Ukrainian…) is rendered with the system fonts and sent as raster images.
+//! - A [`Transport`] reaches the printer ([`open_transport`] from a [`PrinterConfig`]: network, USB,
+//!   serial, device or file, console).
+//! - [`print_ticket`] asks the printer's status (`DLE EOT`), refuses to print on paper out, cover open
+//!   or offline, sends the ticket, asks again to confirm it, and reports a roll near its end as a
+//!   warning.
+//! - [`decode`] reads ESC/POS bytes back into a readable structure (tests, console driver); with the
+//!   `test-support` feature, `FakePrinter` is a fake network printer for tests.
+
+mod barcode;
+mod codepage;
+mod config;
+mod decode;
+#[cfg(feature = "test-support")]
+mod fake;
+mod raster;
+mod status;
+mod ticket;
+mod transport;
+
+pub use config::{DEFAULT_BAUD_RATE, DEFAULT_NETWORK_PORT, PaperWidth, ParseConfigError, PrinterConfig, PrinterDriver};
+pub use decode::{Barcode, Decoded, Item, Justify, QrCode, Raster, TextLine, decode, strip_status_queries};
+#[cfg(feature = "test-support")]
+pub use fake::{FakePrinter, FakeState};
+pub use raster::TicketFonts;
+pub use status::{BadStatusByte, PrinterHealth};
+pub use ticket::{MAX_DOCUMENTS, TicketLabels, TicketPrint, encode_ticket, encode_ticket_with_fonts, preload_fonts};
+pub use transport::{
+    ConsoleTransport, FileTransport, NetworkTransport, PrintError, SerialTransport, Timeouts, Transport, UsbTransport,
+    open_transport, open_transport_with,
+};
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Why a ticket was not printed (or not completely).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintFailureKind {
+    /// The roll is empty.
+    PaperOut,
+    /// The paper cover is open.
+    CoverOpen,
+    /// The printer cannot be reached, does not answer, or reports an error.
+    Offline,
+    /// Sending the ticket failed, or the printer did not confirm it.
+    WriteError,
+}
+
+impl PrintFailureKind {
+    /// A stable code for alerts and logs: `paper_out`, `cover_open`, `offline`, `write_error`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::PaperOut => "paper_out",
+            Self::CoverOpen => "cover_open",
+            Self::Offline => "offline",
+            Self::WriteError => "write_error",
+        }
+    }
+}
+
+impl fmt::Display for PrintFailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A ticket that was not printed: the kind (for the screen and the printer alert) and a message for
+/// the staff and the logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct PrintFailure {
+    pub kind: PrintFailureKind,
+    pub message: String,
+}
+
+impl PrintFailure {
+    fn new(kind: PrintFailureKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Something worth telling the staff about a ticket that did print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintWarning {
+    /// The paper roll is near its end.
+    PaperNearEnd,
+}
+
+/// A printed ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintReport {
+    /// Bytes sent to the printer.
+    pub bytes_sent: usize,
+    /// The printer's status after the ticket.
+    pub health: PrinterHealth,
+    /// `Some(PaperNearEnd)` when the roll is near its end (before or after the ticket).
+    pub warning: Option<PrintWarning>,
+}
+
+/// Prints `ticket`: asks the printer's status first and sends nothing on paper out, cover open or
+/// offline (no answer); then sends the ticket and asks the status again, so that a connection that
+/// broke or a printer that stopped is reported rather than taken for a printed ticket.
+pub fn print_ticket(transport: &mut dyn Transport, ticket: &TicketPrint) -> Result<PrintReport, PrintFailure> {
+    use PrintFailureKind::{CoverOpen, Offline, PaperOut, WriteError};
+
+    let before = transport
+        .health()
+        .map_err(|e| PrintFailure::new(Offline, format!("cannot ask the printer its status: {e}")))?;
+    match before {
+        PrinterHealth::Ready | PrinterHealth::PaperNearEnd => {}
+        PrinterHealth::PaperOut => return Err(PrintFailure::new(PaperOut, "the printer has no paper")),
+        PrinterHealth::CoverOpen => return Err(PrintFailure::new(CoverOpen, "the printer's cover is open")),
+        PrinterHealth::Offline => {
+            return Err(PrintFailure::new(Offline, "the printer is offline or does not answer"));
+        }
+    }
+
+    let bytes = encode_ticket(ticket);
+    transport
+        .send(&bytes)
+        .map_err(|e| PrintFailure::new(WriteError, format!("sending the ticket failed: {e}")))?;
+
+    let after = transport
+        .health()
+        .map_err(|e| PrintFailure::new(WriteError, format!("the printer did not confirm the ticket: {e}")))?;
+    match after {
+        PrinterHealth::Ready | PrinterHealth::PaperNearEnd => {}
+        PrinterHealth::PaperOut => {
+            return Err(PrintFailure::new(
+                PaperOut,
+                "the paper ran out while printing the ticket",
+            ));
+        }
+        PrinterHealth::CoverOpen => {
+            return Err(PrintFailure::new(
+                CoverOpen,
+                "the cover was opened while printing the ticket",
+            ));
+        }
+        PrinterHealth::Offline => {
+            return Err(PrintFailure::new(
+                WriteError,
+                "the printer stopped answering after the ticket was sent",
+            ));
+        }
+    }
+
+    let near_end = before == PrinterHealth::PaperNearEnd || after == PrinterHealth::PaperNearEnd;
+    Ok(PrintReport {
+        bytes_sent: bytes.len(),
+        health: after,
+        warning: near_end.then_some(PrintWarning::PaperNearEnd),
+    })
+}

@@ -1,0 +1,514 @@
+//! The printed ticket: what it says ([`TicketPrint`], [`TicketLabels`]) and its ESC/POS encoding, a
+//! pure function of the ticket (`encode_ticket`), built with escpos's `Printer` over an in-memory
+//! driver.
+//!
+//! Layout, centred unless noted: office name (bold), date and time, service (bold, double height),
+//! the priority mark (reversed), the number at the largest size that fits, people ahead and estimated
+//! wait, the documents to bring (left, or right for right-to-left languages), the QR code of the
+//! status page with its caption, the rating caption and CODE128 barcode, the footer; then a cut.
+//!
+//! Text goes out in code page PC858 when every character of a paragraph fits it, wrapped to the
+//! paper's columns; any other paragraph is rendered as a raster image (`GS v 0`) the width of the
+//! paper; if even that fails (no font has the characters) the paragraph prints from the code page with
+//! `?` for what it lacks.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Mutex, PoisonError};
+
+use escpos::driver::Driver;
+use escpos::errors::Result as EscposResult;
+use escpos::printer::Printer;
+use escpos::printer_options::PrinterOptions;
+use escpos::utils::{JustifyMode, PageCode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
+
+use super::barcode::Code128;
+use super::codepage;
+use super::config::PaperWidth;
+use super::raster::{Bitmap, RasterLook, TicketFonts};
+
+/// The documents printed at most; the information sheet on screen has the full list.
+pub const MAX_DOCUMENTS: usize = 8;
+/// Rows per `GS v 0` command.
+const RASTER_BAND_ROWS: u16 = 256;
+/// Height of the rating barcode in dots (10 mm).
+const BARCODE_HEIGHT: u8 = 80;
+/// Font size of raster text in dots, for a character height multiplier of 1 (font A is 24 dots).
+const RASTER_PIXELS: f32 = 22.0;
+
+/// The words printed around the ticket's data, in the ticket's language (from the kiosk's
+/// translations).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TicketLabels {
+    /// "Persone prima di lei": printed as `{people_ahead}: {n}`.
+    pub people_ahead: String,
+    /// "Attesa stimata": printed as `{estimated_wait}: {minutes}` or `{estimated_wait}: {wait_unknown}`.
+    pub estimated_wait: String,
+    /// "{} min": the `{}` is replaced by the number of minutes (without `{}`, the number goes first).
+    pub minutes: String,
+    /// "non disponibile": when there is no estimate.
+    pub wait_unknown: String,
+    /// "Documenti da portare": heading of the list of documents.
+    pub documents: String,
+    /// "Segua il suo turno dal telefono": under the QR code.
+    pub follow_your_turn: String,
+    /// "Dopo la visita, ci dia un voto": above the rating barcode.
+    pub rate_your_visit: String,
+    /// "Precedenza": the priority mark.
+    pub priority: String,
+    /// Last line(s) of the ticket.
+    pub footer: String,
+}
+
+/// Everything printed on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketPrint {
+    pub office_name: String,
+    /// Date and time of issue, already formatted for the ticket's language.
+    pub issued_at: String,
+    pub service_name: String,
+    /// The ticket number, e.g. "A001".
+    pub number: String,
+    pub priority: bool,
+    pub people_ahead: u32,
+    pub estimated_wait_minutes: Option<u32>,
+    /// Documents to bring; the first [`MAX_DOCUMENTS`] are printed.
+    pub documents: Vec<String>,
+    /// Payload of the QR code: the ticket's public status page.
+    pub status_url: String,
+    /// Payload of the CODE128 barcode that the kiosk's scanner reads to rate the visit.
+    pub rating_code: String,
+    /// Language of the labels ("it", "en", "ar", …): chooses fonts and direction for raster text.
+    pub language: String,
+    pub labels: TicketLabels,
+    pub paper: PaperWidth,
+}
+
+/// The fonts shared by every `encode_ticket` call of the process, loaded at the first ticket that
+/// needs a raster line (or by [`preload_fonts`]).
+static SYSTEM_FONTS: Mutex<Option<TicketFonts>> = Mutex::new(None);
+
+/// Loads the system fonts now rather than at the first ticket that needs them (a kiosk calls it at
+/// start-up so that no citizen waits for it).
+pub fn preload_fonts() {
+    let mut fonts = SYSTEM_FONTS.lock().unwrap_or_else(PoisonError::into_inner);
+    fonts.get_or_insert_with(TicketFonts::system);
+}
+
+/// The ESC/POS bytes of `ticket`, ending with a cut. Pure: no printer I/O (raster lines read the
+/// system fonts, once per process). Never fails: what cannot be encoded is printed as well as can be.
+pub fn encode_ticket(ticket: &TicketPrint) -> Vec<u8> {
+    encode(ticket, &mut Fonts::System)
+}
+
+/// [`encode_ticket`] with the given fonts for raster lines instead of the system's.
+pub fn encode_ticket_with_fonts(ticket: &TicketPrint, fonts: &mut TicketFonts) -> Vec<u8> {
+    encode(ticket, &mut Fonts::Given(fonts))
+}
+
+enum Fonts<'a> {
+    System,
+    Given(&'a mut TicketFonts),
+}
+
+impl Fonts<'_> {
+    fn render(&mut self, text: &str, language: &str, width: u16, look: &RasterLook) -> Option<Bitmap> {
+        match self {
+            Self::System => {
+                let mut fonts = SYSTEM_FONTS.lock().unwrap_or_else(PoisonError::into_inner);
+                fonts
+                    .get_or_insert_with(TicketFonts::system)
+                    .render(text, language, width, look)
+            }
+            Self::Given(fonts) => fonts.render(text, language, width, look),
+        }
+    }
+}
+
+fn encode(ticket: &TicketPrint, fonts: &mut Fonts<'_>) -> Vec<u8> {
+    let memory = Memory::default();
+    let mut writer = Writer::new(memory.clone(), ticket, fonts);
+    match writer.ticket(ticket) {
+        Ok(()) => memory.take(),
+        Err(error) => {
+            // escpos refuses only arguments out of range, which the writer never passes; should it
+            // happen, the citizen still gets the number.
+            tracing::error!(%error, "cannot encode the ticket; printing the number alone");
+            let mut bytes = vec![0x1B, b'@', 0x1B, b'a', 1, 0x1D, b'!', 0x33];
+            bytes.extend(codepage::encode_lossy(&codepage::prepare(&ticket.number)));
+            bytes.extend_from_slice(&[b'\n', 0x1D, b'!', 0x00, 0x1D, b'V', 65, 0]);
+            bytes
+        }
+    }
+}
+
+/// An escpos driver that keeps the bytes.
+#[derive(Clone, Default)]
+struct Memory(Rc<RefCell<Vec<u8>>>);
+
+impl Memory {
+    fn take(&self) -> Vec<u8> {
+        self.0.take()
+    }
+}
+
+impl Driver for Memory {
+    fn name(&self) -> String {
+        "memory".to_owned()
+    }
+
+    fn write(&self, data: &[u8]) -> EscposResult<()> {
+        self.0.borrow_mut().extend_from_slice(data);
+        Ok(())
+    }
+
+    fn read(&self, _buf: &mut [u8]) -> EscposResult<usize> {
+        Ok(0)
+    }
+
+    fn flush(&self) -> EscposResult<()> {
+        Ok(())
+    }
+}
+
+/// How a paragraph looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Look {
+    bold: bool,
+    width: u8,
+    height: u8,
+    reverse: bool,
+    centered: bool,
+}
+
+impl Look {
+    const NORMAL: Self = Self {
+        bold: false,
+        width: 1,
+        height: 1,
+        reverse: false,
+        centered: true,
+    };
+    const BOLD: Self = Self {
+        bold: true,
+        ..Self::NORMAL
+    };
+}
+
+struct Writer<'t, 'f, 'g> {
+    printer: Printer<Memory>,
+    paper: PaperWidth,
+    language: &'t str,
+    fonts: &'f mut Fonts<'g>,
+    /// The style the printer is in.
+    current: Look,
+}
+
+impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
+    fn new(memory: Memory, ticket: &'t TicketPrint, fonts: &'f mut Fonts<'g>) -> Self {
+        let options = PrinterOptions::new(Some(PageCode::PC858), None, ticket.paper.columns() as u8);
+        Self {
+            printer: Printer::new(memory, Protocol::default(), Some(options)),
+            paper: ticket.paper,
+            language: &ticket.language,
+            fonts,
+            current: Look {
+                centered: false,
+                ..Look::NORMAL
+            },
+        }
+    }
+
+    fn ticket(&mut self, t: &TicketPrint) -> EscposResult<()> {
+        let labels = &t.labels;
+        // ESC @ then ESC t 19 (the page code of the options).
+        self.printer.init()?;
+
+        self.paragraph(&t.office_name, Look::BOLD)?;
+        self.paragraph(&t.issued_at, Look::NORMAL)?;
+        self.blank()?;
+        self.paragraph(
+            &t.service_name,
+            Look {
+                height: 2,
+                ..Look::BOLD
+            },
+        )?;
+        if t.priority {
+            self.paragraph(
+                &format!("\u{BB} {} \u{AB}", labels.priority.trim()),
+                Look {
+                    reverse: true,
+                    ..Look::BOLD
+                },
+            )?;
+        }
+        self.number(&t.number)?;
+        self.blank()?;
+        self.paragraph(&format!("{}: {}", labels.people_ahead, t.people_ahead), Look::NORMAL)?;
+        let wait = match t.estimated_wait_minutes {
+            Some(minutes) if labels.minutes.contains("{}") => labels.minutes.replacen("{}", &minutes.to_string(), 1),
+            Some(minutes) => format!("{minutes} {}", labels.minutes).trim_end().to_owned(),
+            None => labels.wait_unknown.clone(),
+        };
+        self.paragraph(&format!("{}: {wait}", labels.estimated_wait), Look::NORMAL)?;
+
+        let documents: Vec<&str> = t
+            .documents
+            .iter()
+            .map(|d| d.trim())
+            .filter(|d| !d.is_empty())
+            .take(MAX_DOCUMENTS)
+            .collect();
+        if !documents.is_empty() {
+            self.blank()?;
+            let start = Look {
+                centered: false,
+                ..Look::NORMAL
+            };
+            self.paragraph(
+                &format!("{}:", labels.documents.trim_end_matches(':')),
+                Look { bold: true, ..start },
+            )?;
+            for document in documents {
+                self.list_item(document, start)?;
+            }
+        }
+
+        if !t.status_url.is_empty() {
+            self.blank()?;
+            self.qr(&t.status_url)?;
+            self.paragraph(&labels.follow_your_turn, Look::NORMAL)?;
+        }
+        if !t.rating_code.is_empty() {
+            self.blank()?;
+            self.paragraph(&labels.rate_your_visit, Look::NORMAL)?;
+            self.barcode(&t.rating_code)?;
+        }
+        if !labels.footer.trim().is_empty() {
+            self.blank()?;
+            self.paragraph(&labels.footer, Look::NORMAL)?;
+        }
+        // GS V A 0: feed to the cutter and cut; print_cut hands every command to the driver.
+        self.printer.print_cut()?;
+        Ok(())
+    }
+
+    /// The number, at the largest size whose width fits the paper (height 8, the maximum).
+    fn number(&mut self, number: &str) -> EscposResult<()> {
+        let chars = number.chars().count().max(1);
+        let width = (self.paper.columns() / chars).clamp(1, 8) as u8;
+        self.paragraph(
+            number,
+            Look {
+                bold: true,
+                width,
+                height: 8,
+                reverse: false,
+                centered: true,
+            },
+        )
+    }
+
+    /// A paragraph: code-page text wrapped to the paper, or a raster image, or lossy text.
+    fn paragraph(&mut self, text: &str, look: Look) -> EscposResult<()> {
+        let text = codepage::prepare(text);
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(());
+        }
+        if codepage::fits(text) {
+            return self.text_lines(&wrap(text, self.columns(look)), look);
+        }
+        self.raster_or_lossy(text, look, wrap)
+    }
+
+    /// "- document", wrapped with a hanging indent.
+    fn list_item(&mut self, text: &str, look: Look) -> EscposResult<()> {
+        let text = codepage::prepare(text);
+        let text = text.trim();
+        if codepage::fits(text) {
+            return self.text_lines(&wrap_item(text, self.columns(look)), look);
+        }
+        self.raster_or_lossy(&format!("\u{2022} {text}"), look, |_, width| wrap_item(text, width))
+    }
+
+    fn raster_or_lossy(
+        &mut self,
+        text: &str,
+        look: Look,
+        wrap_lossy: impl Fn(&str, usize) -> Vec<String>,
+    ) -> EscposResult<()> {
+        let raster_look = RasterLook {
+            pixels: RASTER_PIXELS * f32::from(look.height.min(6)),
+            bold: look.bold,
+            centered: look.centered,
+            inverted: look.reverse,
+        };
+        let one_line = text.replace('\n', " ");
+        match self
+            .fonts
+            .render(&one_line, self.language, self.paper.dots(), &raster_look)
+        {
+            Some(bitmap) => {
+                // The image is as wide as the paper: justification does not move it, and
+                // right-to-left text already sits at the right edge.
+                for command in bitmap.commands(RASTER_BAND_ROWS) {
+                    self.printer.custom(&command)?;
+                }
+                Ok(())
+            }
+            None => {
+                tracing::warn!(text = %one_line, "no font can print this text; printing what the code page holds");
+                self.text_lines(&wrap_lossy(text, self.columns(look)), look)
+            }
+        }
+    }
+
+    fn text_lines(&mut self, lines: &[String], look: Look) -> EscposResult<()> {
+        self.style(look)?;
+        for line in lines {
+            let mut bytes = codepage::encode_lossy(line);
+            bytes.push(b'\n');
+            self.printer.custom(&bytes)?;
+        }
+        Ok(())
+    }
+
+    /// An empty line of normal height.
+    fn blank(&mut self) -> EscposResult<()> {
+        self.style(Look {
+            width: 1,
+            height: 1,
+            ..self.current
+        })?;
+        self.printer.custom(b"\n")?;
+        Ok(())
+    }
+
+    fn qr(&mut self, payload: &str) -> EscposResult<()> {
+        self.style(Look::NORMAL)?;
+        let preferred = match self.paper {
+            PaperWidth::Mm58 => 6,
+            PaperWidth::Mm80 => 8,
+        };
+        let Some(modules) = qr_modules(payload.len()) else {
+            return self.paragraph(payload, Look::NORMAL);
+        };
+        // Four modules of quiet zone on each side.
+        let fit = usize::from(self.paper.dots()) / (modules + 8);
+        let module_size = preferred.min(fit).clamp(1, 16) as u8;
+        let option = QRCodeOption::new(QRCodeModel::Model2, module_size, QRCodeCorrectionLevel::M);
+        self.printer.qrcode_option(payload, option)?;
+        Ok(())
+    }
+
+    fn barcode(&mut self, payload: &str) -> EscposResult<()> {
+        let code = Code128::new(payload);
+        let width = code.as_ref().and_then(|code| code.module_width(self.paper.dots()));
+        let (Some(code), Some(width)) = (code, width) else {
+            // Too long for the paper, or not printable ASCII: the code as text, to be typed in.
+            tracing::warn!(payload, "the rating code does not fit a CODE128 barcode on this paper");
+            return self.paragraph(payload, Look::NORMAL);
+        };
+        self.style(Look::NORMAL)?;
+        // Bar width, height, no human-readable text (GS w, GS h, GS H 0), then GS k 73.
+        self.printer
+            .custom(&[0x1D, b'w', width, 0x1D, b'h', BARCODE_HEIGHT, 0x1D, b'H', 0])?;
+        self.printer.custom(&code.command())?;
+        Ok(())
+    }
+
+    fn columns(&self, look: Look) -> usize {
+        (self.paper.columns() / usize::from(look.width.max(1))).max(1)
+    }
+
+    /// Sends only the style commands that change something.
+    fn style(&mut self, look: Look) -> EscposResult<()> {
+        if look.centered != self.current.centered {
+            self.printer.justify(if look.centered {
+                JustifyMode::CENTER
+            } else {
+                JustifyMode::LEFT
+            })?;
+        }
+        if look.bold != self.current.bold {
+            self.printer.bold(look.bold)?;
+        }
+        if (look.width, look.height) != (self.current.width, self.current.height) {
+            self.printer.size(look.width, look.height)?;
+        }
+        if look.reverse != self.current.reverse {
+            self.printer.reverse(look.reverse)?;
+        }
+        self.current = look;
+        Ok(())
+    }
+}
+
+/// Words wrapped to `width` characters; a word longer than a line is split.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    for paragraph in text.lines() {
+        let mut line: Vec<char> = Vec::new();
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let mut word: Vec<char> = word.chars().collect();
+            if !line.is_empty() && line.len() + 1 + word.len() <= width {
+                line.push(' ');
+                line.append(&mut word);
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(line.drain(..).collect());
+            }
+            while word.len() > width {
+                lines.push(word.drain(..width).collect());
+            }
+            line = word;
+        }
+        if !line.is_empty() {
+            lines.push(line.into_iter().collect());
+        }
+    }
+    lines
+}
+
+/// `- text` wrapped to `width`, continuation lines indented under the text.
+fn wrap_item(text: &str, width: usize) -> Vec<String> {
+    wrap(text, width.saturating_sub(2).max(1))
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| format!("{}{line}", if i == 0 { "- " } else { "  " }))
+        .collect()
+}
+
+/// Modules per side of the QR code (model 2, level M, byte mode) that holds `bytes` bytes.
+fn qr_modules(bytes: usize) -> Option<usize> {
+    const CAPACITY_M: [usize; 40] = [
+        14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412, 450, 504, 560, 624, 666, 711, 779, 857,
+        911, 997, 1059, 1125, 1190, 1264, 1370, 1452, 1538, 1628, 1722, 1809, 1911, 1989, 2099, 2213, 2331,
+    ];
+    let version = CAPACITY_M.iter().position(|&capacity| bytes <= capacity)? + 1;
+    Some(17 + 4 * version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_between_words_and_splits_long_ones() {
+        assert_eq!(wrap("Carta d'identità  valida", 12), ["Carta", "d'identità", "valida"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("a\n\nb c", 3), ["a", "b c"]);
+        assert_eq!(wrap_item("Marca da bollo", 10), ["- Marca da", "  bollo"]);
+    }
+
+    #[test]
+    fn qr_version_grows_with_the_payload() {
+        assert_eq!(qr_modules(14), Some(21));
+        assert_eq!(qr_modules(60), Some(33));
+        assert_eq!(qr_modules(5000), None);
+    }
+}
