@@ -1,6 +1,7 @@
 //! The demo office: an Italian municipality with six services, five counters, clerks, a back-office
 //! admin, a kiosk and a display, created in an empty database by `turno-server serve --demo`.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use turno_shared::api::{CounterInput, Localized, Outcome, ServiceInput};
@@ -207,8 +208,16 @@ pub struct DemoTokens {
     pub display: String,
 }
 
-/// Creates the demo office if the database has none; returns the credentials to print.
-pub async fn ensure(store: &Store, db: &Path) -> Result<String> {
+/// Where the demo's kiosk settings are written, beside the database.
+pub fn kiosk_config_path(db: &Path) -> PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".kiosk.toml");
+    db.with_file_name(name)
+}
+
+/// Creates the demo office if the database has none; returns the credentials to print. `listen` is the
+/// server's address, written with the kiosk token into the kiosk's settings beside the database.
+pub async fn ensure(store: &Store, db: &Path, listen: SocketAddr) -> Result<String> {
     let path = credentials_path(db);
     let empty = store
         .read(|c| Ok(cfg::list_users(c)?.is_empty() && cfg::list_services(c)?.is_empty()))
@@ -226,6 +235,20 @@ pub async fn ensure(store: &Store, db: &Path) -> Result<String> {
     text.push_str(&format!(
         "\nDevice tokens:\n  kiosk   (Totem ingresso):        {kiosk}\n  display (Monitor sala d'attesa): {display}\n"
     ));
+    let host = if listen.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        listen.ip().to_string()
+    };
+    let kiosk_toml = format!(
+        "# The demo kiosk: cargo run --release -p turno-kiosk -- --config {} --windowed\n\
+         server = \"http://{host}:{port}\"\ntoken = \"{kiosk}\"\n\n[printer]\ndriver = \"console\"\npaper = 80\n",
+        kiosk_config_path(db).display(),
+        port = listen.port(),
+    );
+    if let Err(e) = std::fs::write(kiosk_config_path(db), kiosk_toml) {
+        tracing::warn!(error = %e, "cannot save the demo kiosk's settings");
+    }
     if let Err(e) = std::fs::write(&path, &text) {
         tracing::warn!(error = %e, path = %path.display(), "cannot save the demo credentials");
     } else {

@@ -86,10 +86,17 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     let (state, stop) = AppState::new(&config, store::system_clock()).map_err(|e| e.to_string())?;
     if args.demo {
-        let credentials = demo::ensure(&state.store, &config.db)
+        let credentials = demo::ensure(&state.store, &config.db, config.listen)
             .await
             .map_err(|e| e.to_string())?;
         println!("{credentials}");
+        let kiosk = demo::kiosk_config_path(&config.db);
+        if kiosk.exists() {
+            println!(
+                "Open the kiosk (in another terminal):\n  cargo run --release -p turno-kiosk -- --config {} --windowed\n",
+                kiosk.display()
+            );
+        }
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
