@@ -289,7 +289,9 @@ impl Kiosk {
             estimated_wait_minutes: issued.estimated_wait_minutes,
             documents: service.documents.iter().map(|d| d.get(lang).to_owned()).collect(),
             status_url: format!("{}{}", self.0.settings.public_url, issued.status_path),
-            rating_code: issued.token.clone(),
+            // The kiosk rates a ticket of today by its number; a short code prints as wide, easily
+            // scanned bars (the 32-character token would not fit the paper at a printable bar width).
+            rating_code: issued.ticket.number.to_string(),
             language: lang.to_owned(),
             labels: TicketLabels {
                 people_ahead: texts.get_people_ahead().into(),

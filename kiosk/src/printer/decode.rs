@@ -244,6 +244,7 @@ impl fmt::Display for Decoded {
                 Item::Bold(on) => writeln!(f, "[bold {}]", if *on { "on" } else { "off" })?,
                 Item::Reverse(on) => writeln!(f, "[reverse {}]", if *on { "on" } else { "off" })?,
                 Item::Size { width, height } => writeln!(f, "[size {width}x{height}]")?,
+                Item::Text(line) if line.text.is_empty() => writeln!(f, "|")?,
                 Item::Text(line) => writeln!(f, "| {}", line.text)?,
                 Item::Feed(n) => writeln!(f, "[feed {n}]")?,
                 Item::Qr(qr) => writeln!(

@@ -48,8 +48,8 @@ fn a_ticket_is_issued_printed_and_shown() {
     let barcodes: Vec<_> = printout.barcodes().map(|b| b.payload.clone()).collect();
     assert_eq!(
         barcodes,
-        vec![token.clone()],
-        "the barcode is the code the scanner reads back"
+        vec!["A001".to_owned()],
+        "the barcode is the number the kiosk's scanner reads back for the rating"
     );
 
     let paper = describe(&printout)
@@ -77,7 +77,7 @@ fn a_ticket_is_issued_printed_and_shown() {
         "Segua il suo turno dal telefono"
         ""
         "Dopo la visita valuti il servizio al totem"
-        CODE128 TOKEN
+        CODE128 A001
         ""
         "Grazie e arrivederci"
         cut"#]]
