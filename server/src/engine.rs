@@ -44,7 +44,7 @@ fn counter_name(c: &Connection, id: i64) -> Result<String> {
         .name)
 }
 
-/// Whether a service takes tickets now, and why not.
+/// Whether a service takes tickets now: active, and open by its hours.
 fn service_open(office: &Office, s: &Service, now: Timestamp) -> bool {
     let local = office.local(now);
     s.config.active && s.config.hours.is_open(local.weekday(), local.time())

@@ -505,4 +505,3 @@ pub fn set_setting(c: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-pub(crate) use {parse as parse_column, ts as timestamp_column};

@@ -5,7 +5,7 @@ use rusqlite::{Connection, Row, named_params};
 use turno_shared::api::TicketView;
 use turno_shared::domain::{BadReason, Candidate, Code, Priority, Rating, ServicePrefix, TicketNumber, TicketState};
 
-use super::office::{parse_column, timestamp_column};
+use super::office::{parse as parse_column, ts as timestamp_column};
 use super::{is_unique_violation, optional};
 use crate::error::{Error, Result};
 
