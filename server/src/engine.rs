@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::office::Office;
 use crate::store::WriteCtx;
 use crate::store::office::{self as cfg, Session};
-use crate::store::tickets::{self, CounterService, NewTicket, Ticket};
+use crate::store::tickets::{self, NewTicket, Ticket};
 
 /// How many recent service times the estimate learns from.
 const SERVICE_TIME_SAMPLES: u32 = 20;
@@ -38,10 +38,7 @@ fn ticket(c: &Connection, id: i64) -> Result<Ticket> {
 }
 
 fn counter_name(c: &Connection, id: i64) -> Result<String> {
-    Ok(cfg::get_counter(c, id)?
-        .ok_or_else(|| Error::not_found(format!("counter {id}")))?
-        .config
-        .name)
+    cfg::counter_name(c, id)?.ok_or_else(|| Error::not_found(format!("counter {id}")))
 }
 
 /// Whether a service takes tickets now: active, and open by its hours.
@@ -59,11 +56,11 @@ fn estimate(c: &Connection, t: &Ticket) -> Result<(u32, Option<u32>)> {
 fn wait_for(c: &Connection, service_id: i64, ahead: u32) -> Result<Option<u32>> {
     let secs = typical_service_secs(&tickets::recent_service_secs(c, service_id, SERVICE_TIME_SAMPLES)?)
         .unwrap_or(DEFAULT_SERVICE_SECS);
-    let counters = cfg::open_counters_per_service(c)?
-        .into_iter()
-        .find(|(s, _)| *s == service_id)
-        .map_or(0, |(_, n)| n);
-    Ok(estimate_wait_minutes(ahead, secs, counters))
+    Ok(estimate_wait_minutes(
+        ahead,
+        secs,
+        cfg::open_counters_for(c, service_id)?,
+    ))
 }
 
 fn valid_language(lang: &str) -> bool {
@@ -72,13 +69,15 @@ fn valid_language(lang: &str) -> bool {
 
 // ----- issuing -----
 
-pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Result<IssuedTicket> {
+/// Issues a ticket. Its estimate is read afterwards ([`issued`]), off the writer.
+pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Result<Ticket> {
     let c = ctx.conn;
     let now = ctx.now();
-    let s = service(c, req.service_id)?;
-    let name = s.config.name.get("it").to_owned();
-    if !service_open(office, &s, now) {
-        return Err(Error::conflict("service_closed", format!("{name} is closed now")));
+    let s = cfg::service_rules(c, req.service_id)?
+        .ok_or_else(|| Error::not_found(format!("service {}", req.service_id)))?;
+    let local = office.local(now);
+    if !s.active || !s.hours.is_open(local.weekday(), local.time()) {
+        return Err(Error::conflict("service_closed", format!("{} is closed now", s.name())));
     }
     if let Some(lang) = &req.language
         && !valid_language(lang)
@@ -88,19 +87,15 @@ pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Res
         )));
     }
     let day = office.day(now);
-    let issued = tickets::issued_count(c, &day, s.config.prefix)?;
-    let cap = s
-        .config
-        .daily_cap
-        .unwrap_or(TicketNumber::MAX_SEQ)
-        .min(TicketNumber::MAX_SEQ);
+    let issued = tickets::issued_count(c, &day, s.prefix)?;
+    let cap = s.daily_cap.unwrap_or(TicketNumber::MAX_SEQ).min(TicketNumber::MAX_SEQ);
     if issued >= cap {
         return Err(Error::conflict(
             "service_full",
-            format!("{name} has issued all of today's tickets"),
+            format!("{} has issued all of today's tickets", s.name()),
         ));
     }
-    let number = TicketNumber::new(s.config.prefix, issued + 1)?;
+    let number = TicketNumber::new(s.prefix, issued + 1)?;
     let token = random_token();
     let id = tickets::insert(
         c,
@@ -122,11 +117,16 @@ pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Res
         service_id: s.id,
     })?;
     ctx.queue_changed();
+    Ok(t)
+}
+
+/// The answer to an issued ticket: with the people ahead and the estimated wait.
+pub fn issued(c: &Connection, t: Ticket) -> Result<IssuedTicket> {
     let (people_ahead, estimated_wait_minutes) = estimate(c, &t)?;
     Ok(IssuedTicket {
-        status_path: format!("/t/{token}"),
+        status_path: format!("/t/{}", t.token),
         ticket: t.view(),
-        token,
+        token: t.token,
         people_ahead,
         estimated_wait_minutes,
     })
@@ -264,17 +264,7 @@ fn ready_to_call(c: &Connection, user: &User, counter_id: i64) -> Result<Session
 pub fn call_next(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, counter_id: i64) -> Result<Option<TicketView>> {
     let c = ctx.conn;
     let session = ready_to_call(c, user, counter_id)?;
-    let mut services = Vec::new();
-    for (i, service_id) in cfg::counter_services(c, counter_id)?.into_iter().enumerate() {
-        let s = service(c, service_id)?;
-        if s.config.active {
-            services.push(CounterService {
-                service_id,
-                rank: i as u32 + 1,
-                target_wait_minutes: s.config.target_wait_minutes,
-            });
-        }
-    }
+    let services = cfg::counter_service_rules(c, counter_id)?;
     let now = ctx.now();
     let candidates = tickets::candidates(c, counter_id, &services, now)?;
     let Some(choice) = choose_next(&candidates, session.urgent_streak, office.policy, now.as_millisecond()) else {
@@ -385,12 +375,12 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
         Act::Recall => {}
         Act::Start => t.started_at = Some(now),
         Act::Finish { outcome, note } => {
-            let s = service(c, t.service_id)?;
-            if !s.config.outcomes.iter().any(|o| o.code == outcome) {
-                let known: Vec<&str> = s.config.outcomes.iter().map(|o| o.code.as_str()).collect();
+            let (name, outcomes) = cfg::service_outcomes(c, t.service_id)?
+                .ok_or_else(|| Error::not_found(format!("service {}", t.service_id)))?;
+            if !outcomes.iter().any(|o| o.code == outcome) {
+                let known: Vec<&str> = outcomes.iter().map(|o| o.code.as_str()).collect();
                 return Err(Error::invalid(format!(
-                    "{outcome} is not an outcome of {}; use one of: {}",
-                    s.config.name.get("it"),
+                    "{outcome} is not an outcome of {name}; use one of: {}",
                     known.join(", ")
                 )));
             }

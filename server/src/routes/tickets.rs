@@ -45,9 +45,8 @@ async fn issue(
     JsonBody(req): JsonBody<IssueRequest>,
 ) -> Result<Json<IssuedTicket>> {
     let office = state.office.clone();
-    Ok(Json(
-        state.store.write(move |ctx| engine::issue(ctx, &office, &req)).await?,
-    ))
+    let ticket = state.store.write(move |ctx| engine::issue(ctx, &office, &req)).await?;
+    Ok(Json(state.store.read(move |c| engine::issued(c, ticket)).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -144,6 +144,10 @@ CREATE TABLE feed (
     data TEXT NOT NULL
 );
 "#,
+    // 2: counting the open counters of a service goes from the service.
+    r#"
+CREATE INDEX counter_services_by_service ON counter_services(service_id, counter_id);
+"#,
 ];
 
 /// The schema version this code writes.

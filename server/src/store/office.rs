@@ -5,8 +5,11 @@ use jiff::Timestamp;
 use rusqlite::{Connection, Row, named_params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use turno_shared::api::{Counter, CounterInput, Device, PrinterAlert, PrinterStatus, Service, ServiceInput, User};
-use turno_shared::domain::{DeviceKind, Role};
+use turno_shared::api::{
+    Counter, CounterInput, Device, Localized, Outcome, PrinterAlert, PrinterStatus, REFERENCE_LANGUAGE, Service,
+    ServiceInput, User,
+};
+use turno_shared::domain::{DeviceKind, Role, ServicePrefix, WeeklyHours};
 
 use super::{is_unique_violation, optional};
 use crate::error::{Error, Result};
@@ -123,6 +126,52 @@ pub fn update_service(c: &Connection, id: i64, s: &ServiceInput) -> Result<bool>
     Ok(n == 1)
 }
 
+/// What the queue engine needs of a service to issue a ticket, without its texts.
+pub struct ServiceRules {
+    pub id: i64,
+    pub prefix: ServicePrefix,
+    /// The names, as stored (JSON): parsed only for a message.
+    name_json: String,
+    pub hours: WeeklyHours,
+    pub daily_cap: Option<u32>,
+    pub active: bool,
+}
+
+impl ServiceRules {
+    /// The Italian name, for messages.
+    pub fn name(&self) -> String {
+        from_json::<Localized>(&self.name_json)
+            .map(|n| n.get(REFERENCE_LANGUAGE).to_owned())
+            .unwrap_or_default()
+    }
+}
+
+pub fn service_rules(c: &Connection, id: i64) -> Result<Option<ServiceRules>> {
+    let mut stmt = c.prepare_cached("SELECT id, prefix, name, hours, daily_cap, active FROM services WHERE id = ?1")?;
+    optional(stmt.query_row([id], |r| {
+        Ok(ServiceRules {
+            id: r.get(0)?,
+            prefix: parse(&r.get::<_, String>(1)?)?,
+            name_json: r.get(2)?,
+            hours: from_json(&r.get::<_, String>(3)?)?,
+            daily_cap: r.get(4)?,
+            active: r.get(5)?,
+        })
+    }))
+}
+
+/// A service's Italian name and its outcome codes.
+pub fn service_outcomes(c: &Connection, id: i64) -> Result<Option<(String, Vec<Outcome>)>> {
+    let mut stmt = c.prepare_cached("SELECT name, outcomes FROM services WHERE id = ?1")?;
+    optional(stmt.query_row([id], |r| {
+        let name: Localized = from_json(&r.get::<_, String>(0)?)?;
+        Ok((
+            name.get(REFERENCE_LANGUAGE).to_owned(),
+            from_json(&r.get::<_, String>(1)?)?,
+        ))
+    }))
+}
+
 // ----- counters -----
 
 pub fn list_counters(c: &Connection) -> Result<Vec<Counter>> {
@@ -198,6 +247,38 @@ pub fn update_counter(c: &Connection, id: i64, input: &CounterInput) -> Result<b
         set_counter_services(c, id, &input.services)?;
     }
     Ok(n == 1)
+}
+
+/// A service a counter serves, for choosing what it calls next.
+pub struct CounterService {
+    pub service_id: i64,
+    /// 1 for the counter's first preference, 2 for the second, …
+    pub rank: u32,
+    pub target_wait_minutes: Option<u32>,
+}
+
+/// The active services of a counter, in its order of preference.
+pub fn counter_service_rules(c: &Connection, counter_id: i64) -> Result<Vec<CounterService>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT cs.service_id, cs.rank, s.target_wait_minutes FROM counter_services cs
+         JOIN services s ON s.id = cs.service_id AND s.active = 1
+         WHERE cs.counter_id = ?1 ORDER BY cs.rank",
+    )?;
+    let rows = stmt.query_map([counter_id], |r| {
+        Ok(CounterService {
+            service_id: r.get(0)?,
+            rank: r.get(1)?,
+            target_wait_minutes: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn counter_name(c: &Connection, id: i64) -> Result<Option<String>> {
+    optional(
+        c.prepare_cached("SELECT name FROM counters WHERE id = ?1")?
+            .query_row([id], |r| r.get(0)),
+    )
 }
 
 // ----- users -----
@@ -432,6 +513,17 @@ pub fn clerk_event(c: &Connection, session_id: i64, kind: &str, reason: Option<&
     Ok(())
 }
 
+/// How many open, unpaused counters serve a service.
+pub fn open_counters_for(c: &Connection, service_id: i64) -> Result<u32> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM counter_services cs
+         JOIN counters k ON k.id = cs.counter_id AND k.active = 1
+         JOIN counter_sessions s ON s.counter_id = cs.counter_id AND s.closed_at IS NULL AND s.paused_reason IS NULL
+         WHERE cs.service_id = ?1",
+    )?
+    .query_row([service_id], |r| r.get(0))?)
+}
+
 /// How many open, unpaused counters serve each service: `(service_id, counters)`.
 pub fn open_counters_per_service(c: &Connection) -> Result<Vec<(i64, u32)>> {
     let mut stmt = c.prepare_cached(
@@ -504,4 +596,3 @@ pub fn set_setting(c: &Connection, key: &str, value: &str) -> Result<()> {
     .execute([key, value])?;
     Ok(())
 }
-

@@ -5,7 +5,7 @@ use rusqlite::{Connection, Row, named_params};
 use turno_shared::api::TicketView;
 use turno_shared::domain::{BadReason, Candidate, Code, Priority, Rating, ServicePrefix, TicketNumber, TicketState};
 
-use super::office::{parse as parse_column, ts as timestamp_column};
+use super::office::{CounterService, parse as parse_column, ts as timestamp_column};
 use super::{is_unique_violation, optional};
 use crate::error::{Error, Result};
 
@@ -205,52 +205,51 @@ pub fn record_event(
     Ok(())
 }
 
-/// A service a counter serves, for choosing candidates.
-pub struct CounterService {
-    pub service_id: i64,
-    pub rank: u32,
-    pub target_wait_minutes: Option<u32>,
-}
-
 /// The waiting tickets a counter could call, enough for the call policy to choose exactly: per service
-/// and class, the oldest ticket, and the oldest one not yet past the service's target; and the oldest
-/// tickets transferred to this counter.
+/// and class, the oldest ticket, and when that one is past the service's target wait, also the oldest
+/// one not yet past it; and the oldest tickets transferred to this counter.
 pub fn candidates(
     c: &Connection,
     counter_id: i64,
     services: &[CounterService],
     now: Timestamp,
 ) -> Result<Vec<Candidate>> {
-    let mut out = Vec::new();
+    let mut out: Vec<Candidate> = Vec::new();
     let mut oldest = c.prepare_cached(
         "SELECT id, issued_at FROM tickets WHERE state = 'waiting' AND service_id = ?1 AND priority = ?2
          AND (target_counter_id IS NULL OR target_counter_id = ?3) AND issued_at > ?4
          ORDER BY issued_at, id LIMIT 1",
     )?;
+    let mut find = |service_id: i64, priority: bool, since: i64| -> Result<Option<(i64, i64)>> {
+        optional(
+            oldest.query_row(rusqlite::params![service_id, priority, counter_id, since], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            }),
+        )
+    };
     for s in services {
         for priority in [true, false] {
-            let mut push = |since: i64| -> Result<()> {
-                let found: Option<(i64, i64)> = optional(
-                    oldest.query_row(rusqlite::params![s.service_id, priority, counter_id, since], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    }),
-                )?;
-                if let Some((id, arrival)) = found
-                    && !out.iter().any(|c: &Candidate| c.ticket_id == id)
-                {
+            let Some((id, arrival)) = find(s.service_id, priority, i64::MIN)? else {
+                continue;
+            };
+            let candidate = Candidate {
+                ticket_id: id,
+                rank: s.rank,
+                arrival_ms: arrival,
+                priority,
+                target_wait_minutes: s.target_wait_minutes,
+            };
+            out.push(candidate);
+            // Past its target, the oldest is urgent: the oldest not yet urgent is a candidate too.
+            if !priority && candidate.is_urgent(now.as_millisecond()) {
+                let target = i64::from(s.target_wait_minutes.unwrap_or_default()) * 60_000;
+                if let Some((id, arrival)) = find(s.service_id, false, now.as_millisecond() - target)? {
                     out.push(Candidate {
                         ticket_id: id,
-                        rank: s.rank,
                         arrival_ms: arrival,
-                        priority,
-                        target_wait_minutes: s.target_wait_minutes,
+                        ..candidate
                     });
                 }
-                Ok(())
-            };
-            push(i64::MIN)?;
-            if let (false, Some(target)) = (priority, s.target_wait_minutes) {
-                push(now.as_millisecond() - i64::from(target) * 60_000)?;
             }
         }
     }
@@ -295,7 +294,7 @@ pub fn waiting_in_service(c: &Connection, service_id: i64) -> Result<u32> {
 pub fn people_ahead(c: &Connection, t: &Ticket) -> Result<u32> {
     let only_priority = t.priority == Priority::Priority;
     Ok(c.prepare_cached(
-        "SELECT COUNT(*) FROM tickets WHERE state = 'waiting' AND service_id = ?1 AND (issued_at, id) < (?2, ?3)
+        "SELECT COUNT(*) FROM tickets WHERE state = 'waiting' AND service_id = ?1 AND (issued_at < ?2 OR (issued_at = ?2 AND id < ?3))
          AND (?4 = 0 OR priority = 1)",
     )?
     .query_row(

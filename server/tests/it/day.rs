@@ -412,3 +412,27 @@ async fn end_of_day_closes_waiting_tickets_in_a_state_of_their_own() {
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
 }
+
+#[tokio::test]
+async fn overdue_tickets_are_interleaved_with_fresh_ones() {
+    let office = TestOffice::with_config(|c| c.priority_ratio = 1).await;
+    // Anagrafe's target wait is 20 minutes: A001 and A002 will be overdue, A003 not.
+    office.issue(1, false).await;
+    office.issue(1, false).await;
+    office.advance(SignedDuration::from_mins(15));
+    office.issue(1, false).await;
+    office.advance(SignedDuration::from_mins(10));
+    let clerk = office.clerk_at("mrossi", 1).await;
+    let mut order = Vec::new();
+    for _ in 0..3 {
+        let a = office
+            .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+            .await;
+        order.push(number(&a.body).to_owned());
+        let id = a.body["ticket"]["id"].as_i64().unwrap();
+        office
+            .call("POST", &format!("/api/v1/tickets/{id}/cancel"), Some(&clerk), None)
+            .await;
+    }
+    assert_eq!(order, ["A001", "A003", "A002"]);
+}
