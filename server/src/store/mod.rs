@@ -324,13 +324,13 @@ fn run_batch(
     for job in jobs {
         ctx.now = now_ms(clock);
         let mark = (ctx.emitted.len(), ctx.queue_changed);
-        let ran = conn.execute_batch("SAVEPOINT op").map_err(Error::from).and_then(|()| {
+        let ran = exec_cached(conn, "SAVEPOINT op").map_err(Error::from).and_then(|()| {
             std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut ctx)))
                 .map_err(|_| Error::internal("an operation panicked"))
         });
         match ran {
             Ok((true, reply)) => {
-                let released = conn.execute_batch("RELEASE op");
+                let released = exec_cached(conn, "RELEASE op");
                 replies.push(reply);
                 if let Err(e) = released {
                     let _ = conn.execute_batch("ROLLBACK");
@@ -363,8 +363,13 @@ fn run_batch(
     }
 }
 
+/// Runs a statement without parameters, prepared once per connection.
+fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
 fn undo_savepoint(conn: &Connection, ctx: &mut WriteCtx<'_>, (emitted, queue_changed): (usize, bool)) {
-    let _ = conn.execute_batch("ROLLBACK TO op; RELEASE op");
+    let _ = exec_cached(conn, "ROLLBACK TO op").and_then(|()| exec_cached(conn, "RELEASE op"));
     ctx.emitted.truncate(emitted);
     ctx.queue_changed = queue_changed;
 }
