@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use argon2::Argon2;
@@ -49,6 +49,32 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Runs password work (Argon2) on one thread of its own, one hash at a time. Each hash takes 19 MiB;
+/// a burst of logins spread over many threads would leave that much resident per thread, so the
+/// server's memory stays small only if they queue here.
+pub async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    type Job = Box<dyn FnOnce() + Send>;
+    static HASHER: OnceLock<Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    let sender = HASHER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("turno-hasher".into())
+            .spawn(move || rx.into_iter().for_each(|job| job()))
+            .expect("the hashing thread starts");
+        Mutex::new(tx)
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(work());
+    });
+    sender
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send(job)
+        .map_err(|_| Error::internal("the hashing thread stopped"))?;
+    rx.await.map_err(|_| Error::internal("a password check failed"))
 }
 
 /// The shortest password accepted.

@@ -8,7 +8,7 @@ use turno_shared::api::{CounterInput, Localized, Outcome, ServiceInput};
 use turno_shared::domain::{DeviceKind, Role, WeeklyHours};
 
 use crate::auth;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 use crate::store::office as cfg;
 
@@ -261,9 +261,7 @@ pub async fn ensure(store: &Store, db: &Path, listen: SocketAddr) -> Result<Stri
 pub async fn create(store: &Store) -> Result<DemoTokens> {
     let mut users = Vec::new();
     for (username, name, role, password) in USERS {
-        let hash = tokio::task::spawn_blocking(move || auth::hash_password(password))
-            .await
-            .map_err(Error::internal)??;
+        let hash = auth::on_hasher(move || auth::hash_password(password)).await??;
         users.push((*username, *name, *role, hash));
     }
     let kiosk = auth::new_token();

@@ -203,10 +203,7 @@ async fn password_hash(password: Option<String>, required: bool) -> Result<Optio
         Some(p) if p.chars().count() < MIN_PASSWORD_CHARS || p.len() > 256 => Err(Error::invalid(format!(
             "a password needs {MIN_PASSWORD_CHARS} to 256 characters"
         ))),
-        Some(p) => tokio::task::spawn_blocking(move || auth::hash_password(&p))
-            .await
-            .map_err(Error::internal)?
-            .map(Some),
+        Some(p) => auth::on_hasher(move || auth::hash_password(&p)).await?.map(Some),
     }
 }
 

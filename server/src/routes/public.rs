@@ -90,7 +90,7 @@ async fn login(
     let name = username.clone();
     let found = state.store.read(move |c| cfg::user_by_username(c, &name)).await?;
     let password = req.password;
-    let user = tokio::task::spawn_blocking(move || match found {
+    let user = auth::on_hasher(move || match found {
         Some((user, hash)) if user.active && auth::verify_password(&password, &hash) => Some(user),
         Some(_) => None,
         None => {
@@ -99,8 +99,7 @@ async fn login(
             None
         }
     })
-    .await
-    .map_err(Error::internal)?;
+    .await?;
     let Some(user) = user else {
         state.limiter.failed(&username, addr);
         return Err(Error::BadRequest {
