@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, named_params};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{Semaphore, broadcast, mpsc, oneshot};
 use turno_shared::api::{LiveEvent, ServiceCount};
 
 use crate::error::{Error, Result};
@@ -34,6 +34,9 @@ fn now_ms(clock: &Clock) -> Timestamp {
     let ms = clock().as_millisecond();
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
+
+/// How many read connections work at once (and so stay open).
+const MAX_READERS: usize = 4;
 
 /// How many operations one transaction holds at most.
 const MAX_BATCH: usize = 512;
@@ -87,6 +90,9 @@ pub struct Store {
     path: Arc<PathBuf>,
     jobs: mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// At most [`MAX_READERS`] reads at once, so the pool of connections (each with its page cache)
+    /// stays small however many requests arrive together.
+    read_permits: Arc<Semaphore>,
     feed: broadcast::Sender<FeedItem>,
     clock: Clock,
 }
@@ -132,6 +138,7 @@ impl Store {
             path: Arc::new(path.to_owned()),
             jobs,
             readers: Arc::default(),
+            read_permits: Arc::new(Semaphore::new(MAX_READERS)),
             feed,
             clock,
         })
@@ -170,10 +177,19 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.read_blocking(f))
+        let permit = self
+            .read_permits
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|e| Error::internal(format!("read task: {e}")))?
+            .map_err(Error::internal)?;
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            store.read_blocking(f)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("read task: {e}")))?
     }
 
     /// Like [`Store::read`], on the calling thread.
