@@ -61,7 +61,12 @@ pub async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'sta
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("turno-hasher".into())
-            .spawn(move || rx.into_iter().for_each(|job| job()))
+            .spawn(move || {
+                for job in rx {
+                    job();
+                    release_freed_memory();
+                }
+            })
             .expect("the hashing thread starts");
         Mutex::new(tx)
     });
@@ -75,6 +80,16 @@ pub async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'sta
         .send(job)
         .map_err(|_| Error::internal("the hashing thread stopped"))?;
     rx.await.map_err(|_| Error::internal("a password check failed"))
+}
+
+/// Hands the memory of the last hash back to the operating system: glibc keeps freed blocks this large
+/// in its heap otherwise, and the server's resident memory would grow by a hash's 19 MiB.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap memory to the system; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The shortest password accepted.
