@@ -20,8 +20,22 @@ pub struct Config {
     pub priority_ratio: u32,
     /// How many hours a clerk's or admin's login lasts.
     pub login_hours: u32,
+    /// Reverse proxies (their addresses) whose `X-Forwarded-For` header names the client: login
+    /// throttling counts per client address. Empty: every peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serve HTTPS with this certificate chain (PEM) and [`Config::tls_key`]; both or neither.
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of [`Config::tls_cert`].
+    pub tls_key: Option<PathBuf>,
+    /// Connection limits and timeouts.
+    pub limits: LimitsConfig,
+    /// How long personal and operational data is kept.
+    pub retention: Retention,
     /// Commit concurrent operations together (default). `false` is the slow, naive baseline.
     pub group_commit: bool,
+    /// Never in production: weaker durability, for the power-cut test's negative control only.
+    #[serde(skip)]
+    pub synchronous: crate::store::Synchronous,
 }
 
 impl Default for Config {
@@ -33,7 +47,69 @@ impl Default for Config {
             timezone: "Europe/Rome".to_owned(),
             priority_ratio: 3,
             login_hours: 12,
+            trusted_proxies: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            limits: LimitsConfig::default(),
+            retention: Retention::default(),
             group_commit: true,
+            synchronous: crate::store::Synchronous::Full,
+        }
+    }
+}
+
+/// `[limits]`: how many connections, and how long a client may take.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Seconds a client has to send a request's headers; also how long an idle connection stays open.
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body.
+    pub body_timeout_secs: u64,
+    /// Seconds a request may take in all (live-event streams excepted).
+    pub request_timeout_secs: u64,
+    /// Connections open at once.
+    pub max_connections: usize,
+    /// Connections open at once from one client address (trusted proxies excepted).
+    pub max_connections_per_address: usize,
+    /// Seconds between keep-alive comments on live-event streams; each time, the stream's credentials
+    /// are checked again, so a revoked one stops receiving within this period.
+    pub stream_keepalive_secs: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            header_timeout_secs: 10,
+            body_timeout_secs: 10,
+            request_timeout_secs: 30,
+            max_connections: 2048,
+            max_connections_per_address: 256,
+            stream_keepalive_secs: 15,
+        }
+    }
+}
+
+/// `[retention]`: what the daily maintenance removes, and when.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    /// Months after which clerks' notes on tickets and the reasons of pauses are erased. The tickets
+    /// themselves (numbers, times, outcomes) and the ratings stay for the statistics: they hold no
+    /// personal data.
+    pub notes_months: u32,
+    /// Months after which printer alerts are deleted.
+    pub alerts_months: u32,
+    /// Days of live events kept for clients that reconnect; one away longer reloads everything.
+    pub feed_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            notes_months: 12,
+            alerts_months: 12,
+            feed_days: 7,
         }
     }
 }
@@ -42,7 +118,40 @@ impl Config {
     /// Reads a TOML file; every key is optional.
     pub fn from_file(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let config: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        config.check().map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(config)
+    }
+
+    /// Refuses settings that cannot work together.
+    pub fn check(&self) -> Result<(), String> {
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("give both tls_cert and tls_key, or neither".into());
+        }
+        let l = &self.limits;
+        if l.header_timeout_secs == 0 || l.header_timeout_secs > 60 {
+            return Err("limits.header_timeout_secs runs from 1 to 60".into());
+        }
+        if l.body_timeout_secs == 0 || l.request_timeout_secs == 0 || l.stream_keepalive_secs == 0 {
+            return Err("timeouts must be at least 1 second".into());
+        }
+        if l.max_connections == 0 || l.max_connections_per_address == 0 {
+            return Err("connection limits must be at least 1".into());
+        }
+        if self.retention.feed_days == 0 || self.retention.notes_months == 0 || self.retention.alerts_months == 0 {
+            return Err("retention periods must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The connection limits for [`crate::serve::serve`].
+    pub fn serve_limits(&self) -> crate::serve::Limits {
+        crate::serve::Limits {
+            header_timeout: std::time::Duration::from_secs(self.limits.header_timeout_secs),
+            max_connections: self.limits.max_connections,
+            max_connections_per_address: self.limits.max_connections_per_address,
+            shutdown_grace: std::time::Duration::from_secs(10),
+        }
     }
 }
 

@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 use turno_shared::api::{CounterInput, Localized, Outcome, ServiceInput};
 use turno_shared::domain::{DeviceKind, Role, WeeklyHours};
 
-use crate::auth;
 use crate::error::Result;
-use crate::store::Store;
 use crate::store::office as cfg;
+use crate::{AppState, auth, setup};
 
 pub const OFFICE_NAME: &str = "Comune di Valverde";
 
@@ -217,9 +216,10 @@ pub fn kiosk_config_path(db: &Path) -> PathBuf {
 
 /// Creates the demo office if the database has none; returns the credentials to print. `listen` is the
 /// server's address, written with the kiosk token into the kiosk's settings beside the database.
-pub async fn ensure(store: &Store, db: &Path, listen: SocketAddr) -> Result<String> {
+pub async fn ensure(state: &AppState, db: &Path, listen: SocketAddr, scheme: &str) -> Result<String> {
     let path = credentials_path(db);
-    let empty = store
+    let empty = state
+        .store
         .read(|c| Ok(cfg::list_users(c)?.is_empty() && cfg::list_services(c)?.is_empty()))
         .await?;
     if !empty {
@@ -227,7 +227,7 @@ pub async fn ensure(store: &Store, db: &Path, listen: SocketAddr) -> Result<Stri
             "The database already holds an office; demo credentials were not found beside it.".to_owned()
         }));
     }
-    let DemoTokens { kiosk, display } = create(store).await?;
+    let DemoTokens { kiosk, display } = create(state).await?;
     let mut text = format!("Demo office \"{OFFICE_NAME}\" created.\n\nUsers (username / password):\n");
     for (username, name, role, password) in USERS {
         text.push_str(&format!("  {username:<10} / {password:<15} {name} ({role})\n"));
@@ -242,14 +242,14 @@ pub async fn ensure(store: &Store, db: &Path, listen: SocketAddr) -> Result<Stri
     };
     let kiosk_toml = format!(
         "# The demo kiosk: cargo run --release -p turno-kiosk -- --config {} --windowed\n\
-         server = \"http://{host}:{port}\"\ntoken = \"{kiosk}\"\n\n[printer]\ndriver = \"console\"\npaper = 80\n",
+         server = \"{scheme}://{host}:{port}\"\ntoken = \"{kiosk}\"\n\n[printer]\ndriver = \"console\"\npaper = 80\n",
         kiosk_config_path(db).display(),
         port = listen.port(),
     );
-    if let Err(e) = std::fs::write(kiosk_config_path(db), kiosk_toml) {
+    if let Err(e) = setup::write_secret_file(&kiosk_config_path(db), &kiosk_toml) {
         tracing::warn!(error = %e, "cannot save the demo kiosk's settings");
     }
-    if let Err(e) = std::fs::write(&path, &text) {
+    if let Err(e) = setup::write_secret_file(&path, &text) {
         tracing::warn!(error = %e, path = %path.display(), "cannot save the demo credentials");
     } else {
         text.push_str(&format!("\n(saved in {})\n", path.display()));
@@ -258,10 +258,11 @@ pub async fn ensure(store: &Store, db: &Path, listen: SocketAddr) -> Result<Stri
 }
 
 /// Writes the demo office into the store.
-pub async fn create(store: &Store) -> Result<DemoTokens> {
+pub async fn create(state: &AppState) -> Result<DemoTokens> {
+    let store = &state.store;
     let mut users = Vec::new();
     for (username, name, role, password) in USERS {
-        let hash = auth::on_hasher(move || auth::hash_password(password)).await??;
+        let hash = state.hasher.run(move || auth::hash_password(password)).await??;
         users.push((*username, *name, *role, hash));
     }
     let kiosk = auth::new_token();

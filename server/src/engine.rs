@@ -3,23 +3,22 @@
 
 use jiff::Timestamp;
 use rusqlite::Connection;
+use sha2::{Digest, Sha256};
 use turno_shared::api::{
-    CounterStatus, Device, IssueRequest, IssuedTicket, LiveEvent, OfficeView, PrinterAlert, PrinterAlertRequest,
-    PublicTicketStatus, RatingRecorded, Service, ServiceView, TicketView, TransferRequest, User,
+    CounterStatus, Device, ErrorCode, IssueRequest, IssuedTicket, LiveEvent, OfficeView, PrinterAlert,
+    PrinterAlertRequest, PublicTicketStatus, RatingRecorded, Service, ServiceView, TicketView, TransferRequest, User,
 };
 use turno_shared::domain::{
-    Code, DEFAULT_SERVICE_SECS, RatingInput, TicketAction, TicketNumber, TicketState, choose_next,
+    Code, DEFAULT_SERVICE_SECS, RatingCode, RatingInput, Role, TicketAction, TicketNumber, TicketState, choose_next,
     estimate_wait_minutes, typical_service_secs,
 };
 
 use crate::error::{Error, Result};
 use crate::office::Office;
-use crate::store::WriteCtx;
 use crate::store::office::{self as cfg, Session};
-use crate::store::tickets::{self, NewTicket, Ticket};
+use crate::store::tickets::{self, By, NewTicket, Ticket};
+use crate::store::{OpenCounters, WriteCtx};
 
-/// How many recent service times the estimate learns from.
-const SERVICE_TIME_SAMPLES: u32 = 20;
 const MAX_NOTE_CHARS: usize = 500;
 const MAX_REASON_CHARS: usize = 200;
 
@@ -48,19 +47,10 @@ fn service_open(office: &Office, s: &Service, now: Timestamp) -> bool {
 }
 
 /// People ahead of a ticket and its estimated wait.
-fn estimate(c: &Connection, t: &Ticket) -> Result<(u32, Option<u32>)> {
+fn estimate(c: &Connection, counters: &OpenCounters, t: &Ticket) -> Result<(u32, Option<u32>)> {
     let ahead = tickets::people_ahead(c, t)?;
-    Ok((ahead, wait_for(c, t.service_id, ahead)?))
-}
-
-fn wait_for(c: &Connection, service_id: i64, ahead: u32) -> Result<Option<u32>> {
-    let secs = typical_service_secs(&tickets::recent_service_secs(c, service_id, SERVICE_TIME_SAMPLES)?)
-        .unwrap_or(DEFAULT_SERVICE_SECS);
-    Ok(estimate_wait_minutes(
-        ahead,
-        secs,
-        cfg::open_counters_for(c, service_id)?,
-    ))
+    let secs = typical_service_secs(&tickets::recent_service_secs(c, t.service_id)?).unwrap_or(DEFAULT_SERVICE_SECS);
+    Ok((ahead, estimate_wait_minutes(ahead, secs, counters.of(c, t.service_id)?)))
 }
 
 fn valid_language(lang: &str) -> bool {
@@ -77,7 +67,10 @@ pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Res
         .ok_or_else(|| Error::not_found(format!("service {}", req.service_id)))?;
     let local = office.local(now);
     if !s.active || !s.hours.is_open(local.weekday(), local.time()) {
-        return Err(Error::conflict("service_closed", format!("{} is closed now", s.name())));
+        return Err(Error::conflict(
+            ErrorCode::ServiceClosed,
+            format!("{} is closed now", s.name()),
+        ));
     }
     if let Some(lang) = &req.language
         && !valid_language(lang)
@@ -91,7 +84,7 @@ pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Res
     let cap = s.daily_cap.unwrap_or(TicketNumber::MAX_SEQ).min(TicketNumber::MAX_SEQ);
     if issued >= cap {
         return Err(Error::conflict(
-            "service_full",
+            ErrorCode::ServiceFull,
             format!("{} has issued all of today's tickets", s.name()),
         ));
     }
@@ -110,7 +103,7 @@ pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Res
         },
     )?;
     let t = ticket(c, id)?;
-    tickets::record_event(c, &t, "issue", None, None, now)?;
+    tickets::record_event(c, &t, "issue", None, By::default(), now)?;
     ctx.emit(&LiveEvent::TicketIssued {
         ticket_id: id,
         number,
@@ -121,10 +114,11 @@ pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Res
 }
 
 /// The answer to an issued ticket: with the people ahead and the estimated wait.
-pub fn issued(c: &Connection, t: Ticket) -> Result<IssuedTicket> {
-    let (people_ahead, estimated_wait_minutes) = estimate(c, &t)?;
+pub fn issued(c: &Connection, counters: &OpenCounters, t: Ticket) -> Result<IssuedTicket> {
+    let (people_ahead, estimated_wait_minutes) = estimate(c, counters, &t)?;
     Ok(IssuedTicket {
         status_path: format!("/t/{}", t.token),
+        rating_code: rating_code(t.number, &t.token),
         ticket: t.view(),
         token: t.token,
         people_ahead,
@@ -150,7 +144,7 @@ fn clerk_session(c: &Connection, user: &User, counter_id: i64) -> Result<Session
 fn ensure_counter_free(c: &Connection, counter_id: i64) -> Result<()> {
     match tickets::at_counter(c, counter_id)? {
         Some(t) => Err(Error::conflict(
-            "ticket_in_progress",
+            ErrorCode::TicketInProgress,
             format!(
                 "ticket {} is still at this counter: finish it or put it back in the queue first",
                 t.number
@@ -182,7 +176,7 @@ pub fn open_session(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64) -> Res
     let counter = cfg::get_counter(c, counter_id)?.ok_or_else(|| Error::not_found(format!("counter {counter_id}")))?;
     if !counter.config.active {
         return Err(Error::conflict(
-            "counter_inactive",
+            ErrorCode::CounterInactive,
             format!("{} is not in use", counter.config.name),
         ));
     }
@@ -191,14 +185,14 @@ pub fn open_session(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64) -> Res
         Some(s) if s.user_id == user.id => {}
         Some(_) => {
             return Err(Error::conflict(
-                "counter_taken",
+                ErrorCode::CounterTaken,
                 format!("another clerk is signed in at {}", counter.config.name),
             ));
         }
         None => {
             if let Some(other) = cfg::session_of_user(c, user.id)? {
                 return Err(Error::conflict(
-                    "clerk_busy",
+                    ErrorCode::ClerkBusy,
                     format!(
                         "you are still signed in at counter {}: sign out there first",
                         other.counter_id
@@ -252,7 +246,7 @@ fn ready_to_call(c: &Connection, user: &User, counter_id: i64) -> Result<Session
     let session = clerk_session(c, user, counter_id)?;
     if session.paused_reason.is_some() {
         return Err(Error::conflict(
-            "counter_paused",
+            ErrorCode::CounterPaused,
             "the counter is paused: resume it to call",
         ));
     }
@@ -288,11 +282,47 @@ pub fn call_ticket(
     let mut t = ticket(c, ticket_id)?;
     if t.office_day != office.day(ctx.now()) {
         return Err(Error::conflict(
-            "not_today",
+            ErrorCode::NotToday,
             format!("ticket {} is not from today", t.number),
         ));
     }
+    if t.state == TicketState::Waiting && !for_counter(c, &t, counter_id)? && user.role != Role::Admin {
+        return Err(not_for_your_counter(&t));
+    }
     call(ctx, &mut t, user, counter_id)
+}
+
+/// Whether a waiting ticket is this counter's to act on: transferred to it, or of a service it serves
+/// and not transferred to another counter.
+fn for_counter(c: &Connection, t: &Ticket, counter_id: i64) -> Result<bool> {
+    Ok(match t.target_counter_id {
+        Some(target) => target == counter_id,
+        None => cfg::counter_serves(c, counter_id, t.service_id)?,
+    })
+}
+
+fn not_for_your_counter(t: &Ticket) -> Error {
+    Error::forbidden(format!(
+        "ticket {} waits for another counter: only the back office can act on it from here",
+        t.number
+    ))
+}
+
+/// The counter a clerk acts from on a ticket that is not at a counter: their own, which must serve
+/// the ticket, unless they are a back-office user (who may act on any waiting ticket, from a counter
+/// or not).
+fn acting_counter(c: &Connection, user: &User, t: &Ticket) -> Result<Option<i64>> {
+    let session = cfg::session_of_user(c, user.id)?;
+    if let Some(s) = &session
+        && for_counter(c, t, s.counter_id)?
+    {
+        return Ok(Some(s.counter_id));
+    }
+    match (user.role, session) {
+        (Role::Admin, session) => Ok(session.map(|s| s.counter_id)),
+        (Role::Clerk, Some(_)) => Err(not_for_your_counter(t)),
+        (Role::Clerk, None) => Err(Error::forbidden("sign in at a counter first")),
+    }
 }
 
 fn call(ctx: &mut WriteCtx<'_>, t: &mut Ticket, user: &User, counter_id: i64) -> Result<TicketView> {
@@ -304,14 +334,11 @@ fn call(ctx: &mut WriteCtx<'_>, t: &mut Ticket, user: &User, counter_id: i64) ->
     t.user_id = Some(user.id);
     t.target_counter_id = None;
     tickets::update(ctx.conn, t)?;
-    tickets::record_event(
-        ctx.conn,
-        t,
-        TicketAction::Call.as_str(),
-        Some(from),
-        Some(user.id),
-        ctx.now(),
-    )?;
+    let by = By {
+        user_id: Some(user.id),
+        counter_id: Some(counter_id),
+    };
+    tickets::record_event(ctx.conn, t, TicketAction::Call.as_str(), Some(from), by, ctx.now())?;
     let counter_name = counter_name(ctx.conn, counter_id)?;
     ctx.emit(&LiveEvent::TicketCalled {
         ticket_id: t.id,
@@ -354,19 +381,21 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
     let now = ctx.now();
     let mut t = ticket(c, ticket_id)?;
     let action = act.action();
-    // A ticket at a counter belongs to that counter's clerk; a waiting one to any clerk at work.
-    if t.state.is_at_counter() {
+    // A ticket at a counter belongs to that counter's clerk; a waiting one to the counters that serve
+    // it (and to the back office).
+    let from_counter = if t.state.is_at_counter() {
         let counter = t.counter_id.unwrap_or_default();
         clerk_session(c, user, counter)
             .map_err(|_| Error::forbidden(format!("ticket {} is at another counter", t.number)))?;
-    } else if cfg::session_of_user(c, user.id)?.is_none() {
-        return Err(Error::forbidden("sign in at a counter first"));
-    }
+        Some(counter)
+    } else {
+        acting_counter(c, user, &t)?
+    };
     let from = t.state;
     t.state = from.apply(action)?;
     if t.office_day != office.day(now) && action != TicketAction::Finish {
         return Err(Error::conflict(
-            "not_today",
+            ErrorCode::NotToday,
             format!("ticket {} is not from today", t.number),
         ));
     }
@@ -408,7 +437,7 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
                 let s = service(c, sid)?;
                 if !s.config.active {
                     return Err(Error::conflict(
-                        "service_inactive",
+                        ErrorCode::ServiceInactive,
                         format!("{} is not in use", s.config.name.get("it")),
                     ));
                 }
@@ -418,7 +447,7 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
                 let k = cfg::get_counter(c, cid)?.ok_or_else(|| Error::not_found(format!("counter {cid}")))?;
                 if !k.config.active {
                     return Err(Error::conflict(
-                        "counter_inactive",
+                        ErrorCode::CounterInactive,
                         format!("{} is not in use", k.config.name),
                     ));
                 }
@@ -429,7 +458,11 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
         }
     }
     tickets::update(c, &t)?;
-    tickets::record_event(c, &t, action.as_str(), Some(from), Some(user.id), now)?;
+    let by = By {
+        user_id: Some(user.id),
+        counter_id: from_counter,
+    };
+    tickets::record_event(c, &t, action.as_str(), Some(from), by, now)?;
     match action {
         TicketAction::Recall => {
             let counter_id = t.counter_id.unwrap_or_default();
@@ -475,7 +508,7 @@ pub fn end_of_day(ctx: &mut WriteCtx<'_>, office: &Office, today: bool, include_
         t.state = from.apply(TicketAction::Expire)?;
         t.finished_at = Some(now);
         tickets::update(c, &t)?;
-        tickets::record_event(c, &t, TicketAction::Expire.as_str(), Some(from), None, now)?;
+        tickets::record_event(c, &t, TicketAction::Expire.as_str(), Some(from), By::default(), now)?;
         if from.is_at_counter() {
             ctx.emit(&LiveEvent::TicketFinished {
                 ticket_id: t.id,
@@ -500,7 +533,7 @@ pub fn rate(ctx: &mut WriteCtx<'_>, office: &Office, t: Ticket, input: RatingInp
     let now = ctx.now();
     if t.office_day != office.day(now) {
         return Err(Error::conflict(
-            "not_today",
+            ErrorCode::NotToday,
             format!(
                 "ticket {} is not from today: only today's visits can be rated",
                 t.number
@@ -509,7 +542,7 @@ pub fn rate(ctx: &mut WriteCtx<'_>, office: &Office, t: Ticket, input: RatingInp
     }
     if t.state != TicketState::Done {
         return Err(Error::conflict(
-            "not_rateable",
+            ErrorCode::NotRateable,
             format!(
                 "ticket {} has not been served: only a finished visit can be rated",
                 t.number
@@ -518,7 +551,7 @@ pub fn rate(ctx: &mut WriteCtx<'_>, office: &Office, t: Ticket, input: RatingInp
     }
     if tickets::has_rating(c, t.id)? {
         return Err(Error::conflict(
-            "already_rated",
+            ErrorCode::AlreadyRated,
             format!("ticket {} has already been rated, thank you", t.number),
         ));
     }
@@ -529,14 +562,51 @@ pub fn rate(ctx: &mut WriteCtx<'_>, office: &Office, t: Ticket, input: RatingInp
     })
 }
 
-/// Finds the ticket a kiosk code names: the ticket's token (scanned) or its number today (typed).
-pub fn ticket_by_code(c: &Connection, office: &Office, code: &str, now: Timestamp) -> Result<Ticket> {
-    let code = code.trim();
-    let found = match code.parse::<TicketNumber>() {
-        Ok(number) => tickets::by_number(c, &office.day(now), number)?,
-        Err(_) => tickets::by_token(c, &code.to_ascii_lowercase())?,
-    };
-    found.ok_or_else(|| Error::not_found(format!("no ticket {code:?} today")))
+/// The rating code of a ticket: its number and 25 bits drawn from its secret token, so that knowing
+/// a number (they are called aloud) is not enough to rate someone else's visit.
+pub fn rating_code(number: TicketNumber, token: &str) -> RatingCode {
+    let digest = Sha256::new()
+        .chain_update(b"turno rating code\0")
+        .chain_update(token.as_bytes())
+        .finalize();
+    RatingCode::new(number, u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]))
+}
+
+/// What a kiosk code names, before looking it up.
+pub enum KioskCode {
+    /// A rating code, typed or scanned from the ticket's barcode.
+    Rating(RatingCode),
+    /// A ticket's token, scanned from its QR code.
+    Token(String),
+}
+
+impl KioskCode {
+    pub fn parse(code: &str) -> Result<KioskCode> {
+        let code = code.trim();
+        if let Ok(rating) = code.parse::<RatingCode>() {
+            return Ok(KioskCode::Rating(rating));
+        }
+        if code.parse::<TicketNumber>().is_ok() {
+            return Err(Error::invalid(
+                "type the whole rating code printed on the ticket: the number and the five characters after it",
+            ));
+        }
+        let token = code.to_ascii_lowercase();
+        if token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(KioskCode::Token(token))
+        } else {
+            Err(Error::invalid(format!("{code:?} is not a rating code like A012-7K3MX")))
+        }
+    }
+}
+
+/// Finds today's ticket a kiosk code names; a wrong check is the same as no ticket.
+pub fn ticket_by_code(c: &Connection, office: &Office, code: &KioskCode, now: Timestamp) -> Result<Option<Ticket>> {
+    Ok(match code {
+        KioskCode::Rating(rating) => tickets::by_number(c, &office.day(now), rating.number())?
+            .filter(|t| rating_code(t.number, &t.token).matches(rating)),
+        KioskCode::Token(token) => tickets::by_token(c, token)?,
+    })
 }
 
 // ----- printers -----
@@ -562,10 +632,10 @@ pub fn printer_alert(ctx: &mut WriteCtx<'_>, device: &Device, req: &PrinterAlert
 
 // ----- views -----
 
-pub fn office_view(c: &Connection, office: &Office, now: Timestamp) -> Result<OfficeView> {
+pub fn office_view(c: &Connection, counters: &OpenCounters, office: &Office, now: Timestamp) -> Result<OfficeView> {
     let local = office.local(now);
     let day = office.day(now);
-    let counters = cfg::open_counters_per_service(c)?;
+    let counters = counters.get(c)?;
     let mut services = Vec::new();
     for s in cfg::list_services(c)? {
         if !s.config.active {
@@ -578,9 +648,8 @@ pub fn office_view(c: &Connection, office: &Office, now: Timestamp) -> Result<Of
             .daily_cap
             .unwrap_or(TicketNumber::MAX_SEQ)
             .min(TicketNumber::MAX_SEQ);
-        let secs = typical_service_secs(&tickets::recent_service_secs(c, s.id, SERVICE_TIME_SAMPLES)?)
-            .unwrap_or(DEFAULT_SERVICE_SECS);
-        let open_counters = counters.iter().find(|(id, _)| *id == s.id).map_or(0, |(_, n)| *n);
+        let secs = typical_service_secs(&tickets::recent_service_secs(c, s.id)?).unwrap_or(DEFAULT_SERVICE_SECS);
+        let open_counters = counters.get(&s.id).copied().unwrap_or(0);
         services.push(ServiceView {
             id: s.id,
             open: service_open(office, &s, now),
@@ -604,11 +673,17 @@ pub fn office_view(c: &Connection, office: &Office, now: Timestamp) -> Result<Of
     })
 }
 
-pub fn public_status(c: &Connection, office: &Office, token: &str, now: Timestamp) -> Result<PublicTicketStatus> {
+pub fn public_status(
+    c: &Connection,
+    counters: &OpenCounters,
+    office: &Office,
+    token: &str,
+    now: Timestamp,
+) -> Result<PublicTicketStatus> {
     let t = tickets::by_token(c, token)?.ok_or_else(|| Error::not_found("ticket"))?;
     let s = service(c, t.service_id)?;
     let (people_ahead, estimated_wait_minutes) = if t.state == TicketState::Waiting {
-        let (a, w) = estimate(c, &t)?;
+        let (a, w) = estimate(c, counters, &t)?;
         (Some(a), w)
     } else {
         (None, None)

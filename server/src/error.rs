@@ -4,7 +4,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use turno_shared::api::ErrorBody;
+use turno_shared::api::{ErrorBody, ErrorCode};
 use turno_shared::domain::{IllegalTransition, InvalidValue};
 
 #[derive(Debug, thiserror::Error)]
@@ -12,7 +12,7 @@ pub enum Error {
     #[error("{message}")]
     BadRequest {
         status: StatusCode,
-        code: &'static str,
+        code: ErrorCode,
         message: String,
     },
     #[error("authentication required")]
@@ -22,7 +22,7 @@ pub enum Error {
     #[error("{0} not found")]
     NotFound(String),
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     #[error("too many failed attempts; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
@@ -35,12 +35,12 @@ impl Error {
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::BadRequest {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid_input",
+            code: ErrorCode::InvalidInput,
             message: message.into(),
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Error::Conflict {
             code,
             message: message.into(),
@@ -59,16 +59,16 @@ impl Error {
         Error::Internal(cause.to_string())
     }
 
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
-            Error::BadRequest { status, code, .. } => (*status, code),
-            Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            Error::Conflict { code, .. } => (StatusCode::CONFLICT, code),
-            Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
-            Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Error::BadRequest { status, code, .. } => (*status, *code),
+            Error::Unauthenticated => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated),
+            Error::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            Error::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Error::Conflict { code, .. } => (StatusCode::CONFLICT, *code),
+            Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts),
+            Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
 }
@@ -83,14 +83,7 @@ impl IntoResponse for Error {
             }
             other => other.to_string(),
         };
-        let mut resp = (
-            status,
-            axum::Json(ErrorBody {
-                code: code.to_owned(),
-                message,
-            }),
-        )
-            .into_response();
+        let mut resp = (status, axum::Json(ErrorBody { code, message })).into_response();
         if let Error::TooManyAttempts { retry_after_secs } = self {
             resp.headers_mut().insert("retry-after", retry_after_secs.into());
         }
@@ -104,7 +97,7 @@ impl IntoResponse for Error {
 
 impl From<IllegalTransition> for Error {
     fn from(e: IllegalTransition) -> Self {
-        Error::conflict("illegal_transition", e.to_string())
+        Error::conflict(ErrorCode::IllegalTransition, e.to_string())
     }
 }
 
@@ -120,12 +113,31 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// Whether an error was caused by a body that did not arrive in time.
+fn body_timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
 impl From<JsonRejection> for Error {
     fn from(r: JsonRejection) -> Self {
+        if body_timed_out(&r) {
+            return Error::BadRequest {
+                status: StatusCode::REQUEST_TIMEOUT,
+                code: ErrorCode::Timeout,
+                message: "the request's body did not arrive in time".into(),
+            };
+        }
         let code = match r.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            _ => "invalid_json",
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::BodyTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            _ => ErrorCode::InvalidJson,
         };
         Error::BadRequest {
             status: r.status(),
@@ -139,7 +151,7 @@ impl From<PathRejection> for Error {
     fn from(r: PathRejection) -> Self {
         Error::BadRequest {
             status: StatusCode::BAD_REQUEST,
-            code: "invalid_path",
+            code: ErrorCode::InvalidPath,
             message: r.body_text(),
         }
     }
@@ -149,7 +161,7 @@ impl From<QueryRejection> for Error {
     fn from(r: QueryRejection) -> Self {
         Error::BadRequest {
             status: StatusCode::BAD_REQUEST,
-            code: "invalid_query",
+            code: ErrorCode::InvalidQuery,
             message: r.body_text(),
         }
     }

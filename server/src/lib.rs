@@ -9,6 +9,8 @@ pub mod error;
 pub mod office;
 pub mod pages;
 pub mod routes;
+pub mod serve;
+pub mod setup;
 pub mod store;
 
 use std::sync::Arc;
@@ -20,7 +22,9 @@ use axum::response::IntoResponse;
 use jiff::SignedDuration;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
+use turno_shared::api::ErrorCode;
 use turno_shared::domain::CallPolicy;
 
 use crate::error::Error;
@@ -37,6 +41,12 @@ pub struct AppState {
     pub office: Arc<Office>,
     pub tokens: Arc<auth::TokenCache>,
     pub limiter: Arc<auth::LoginLimiter>,
+    pub rating_limiter: Arc<auth::RatingLimiter>,
+    pub hasher: auth::Hasher,
+    /// Password hashes checked at login since start (a measure of the work logins cost).
+    pub password_checks: Arc<std::sync::atomic::AtomicU64>,
+    /// The configuration the server started with.
+    pub config: Arc<config::Config>,
     /// Turns true when the server shuts down, ending live streams.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -50,6 +60,7 @@ impl AppState {
             &config.db,
             StoreOptions {
                 group_commit: config.group_commit,
+                synchronous: config.synchronous,
             },
             clock,
         )?;
@@ -67,9 +78,20 @@ impl AppState {
             office: Arc::new(office),
             tokens: Arc::default(),
             limiter: Arc::default(),
+            rating_limiter: Arc::default(),
+            hasher: auth::Hasher::start(),
+            password_checks: Arc::default(),
+            config: Arc::new(config.clone()),
             shutdown,
         };
         Ok((state, stop))
+    }
+}
+
+impl AppState {
+    /// How many password hashes logins have checked since start.
+    pub fn password_checks(&self) -> u64 {
+        self.password_checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -92,7 +114,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             Error::BadRequest {
                 status: StatusCode::METHOD_NOT_ALLOWED,
-                code: "method_not_allowed",
+                code: ErrorCode::MethodNotAllowed,
                 message: "this method is not allowed here".into(),
             }
             .into_response()
@@ -101,35 +123,93 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             Error::internal("a request handler panicked").into_response()
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            Duration::from_secs(state.config.limits.request_timeout_secs),
+            request_timeout,
+        ))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            state.config.limits.body_timeout_secs,
+        )))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Keeps the office day tidy: closes tickets of past days, drops old live events and expired logins.
-pub async fn maintain(state: AppState) {
+/// Answers 503 when a request takes longer than `limit`, live-event streams excepted (their answer
+/// starts at once and then lasts as long as the client listens).
+async fn request_timeout(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => Error::BadRequest {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: ErrorCode::Timeout,
+            message: "the server took too long to answer; the operation may or may not have been recorded".into(),
+        }
+        .into_response(),
+    }
+}
+
+/// What one pass of maintenance did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Maintenance {
+    /// Open tickets of past office days closed as expired.
+    pub expired: u32,
+    /// Whether the retention pruning ran (once per office day).
+    pub pruned: bool,
+}
+
+/// One pass of maintenance: closes the open tickets of past office days, drops expired logins, and,
+/// when `prune` is set, applies the retention settings (live-event feed, notes and pause reasons,
+/// printer alerts).
+pub async fn maintenance_pass(state: &AppState, prune: bool) -> Result<Maintenance, Error> {
+    let office = state.office.clone();
+    let retention = state.config.retention;
+    state
+        .store
+        .write(move |ctx| {
+            let expired = engine::end_of_day(ctx, &office, false, true)?;
+            store::office::delete_expired_tokens(ctx.conn, ctx.now())?;
+            if prune {
+                let local = office.local(ctx.now());
+                let ago = |span: jiff::Span| local.checked_sub(span).map(|z| z.timestamp()).map_err(Error::internal);
+                store::prune_feed(ctx.conn, ago(jiff::Span::new().days(i64::from(retention.feed_days)))?)?;
+                store::erase_notes(
+                    ctx.conn,
+                    ago(jiff::Span::new().months(i64::from(retention.notes_months)))?,
+                )?;
+                store::prune_printer_alerts(
+                    ctx.conn,
+                    ago(jiff::Span::new().months(i64::from(retention.alerts_months)))?,
+                )?;
+            }
+            Ok(Maintenance { expired, pruned: prune })
+        })
+        .await
+}
+
+/// Keeps the office day tidy, every `every`: [`maintenance_pass`], pruning once per office day.
+pub async fn maintain(state: AppState, every: Duration) {
     let mut shutdown = state.shutdown.clone();
+    let mut pruned_day = None;
     loop {
-        let office = state.office.clone();
-        let done = state
-            .store
-            .write(move |ctx| {
-                let expired = engine::end_of_day(ctx, &office, false, true)?;
-                let week_ago = ctx
-                    .now()
-                    .checked_sub(SignedDuration::from_hours(24 * 7))
-                    .map_err(Error::internal)?;
-                store::prune_feed(ctx.conn, week_ago)?;
-                store::office::delete_expired_tokens(ctx.conn, ctx.now())?;
-                Ok(expired)
-            })
-            .await;
-        match done {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(expired = n, "closed the open tickets of past office days"),
+        let today = state.office.day(state.store.now());
+        let prune = pruned_day.as_ref() != Some(&today);
+        match maintenance_pass(&state, prune).await {
+            Ok(done) => {
+                if done.expired > 0 {
+                    tracing::info!(expired = done.expired, "closed the open tickets of past office days");
+                }
+                if done.pruned {
+                    pruned_day = Some(today);
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "maintenance failed"),
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = tokio::time::sleep(every) => {}
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
     }

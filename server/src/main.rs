@@ -1,13 +1,16 @@
-//! The `turno-server` command: parses configuration and serves the office until SIGTERM or Ctrl-C.
+//! The `turno-server` command: serves the office until SIGTERM or Ctrl-C, and the administrator's
+//! commands (users and passwords, backups).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use turno_server::config::Config;
-use turno_server::{AppState, app, demo, maintain, store};
+use turno_server::{AppState, app, demo, maintain, serve, setup, store};
+use turno_shared::domain::Role;
 
 #[derive(Parser)]
 #[command(
@@ -22,30 +25,96 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the office's API and web pages.
+    /// Serve the office's API and web pages. On a new database, creates the administrator `admin`
+    /// and prints their password once (or, with --demo, a whole demo office).
     Serve(ServeArgs),
+    /// Manage back-office and clerk accounts, on the server's database (also while it serves).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Copy the database to a new file, safely while the server is serving: one consistent snapshot.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file to create (it must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user with a random password, printed once.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The username (lower-case letters, digits, `_` and `-`).
+        username: String,
+        /// The name shown on screens [default: the username].
+        #[arg(long)]
+        name: Option<String>,
+        /// A clerk instead of a back-office administrator.
+        #[arg(long)]
+        clerk: bool,
+    },
+    /// Give a user a new random password (printed once), reactivate them and sign them out everywhere.
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+    },
 }
 
 #[derive(clap::Args)]
-struct ServeArgs {
-    /// A TOML configuration file (every key optional; see README).
+struct DbArgs {
+    /// A TOML configuration file, for its `db`.
     #[arg(long, env = "TURNO_CONFIG")]
     config: Option<PathBuf>,
     /// The SQLite database file [default: turno.db].
     #[arg(long, env = "TURNO_DB")]
     db: Option<PathBuf>,
+}
+
+impl DbArgs {
+    fn config(&self) -> Result<Config, String> {
+        let mut config = match &self.config {
+            Some(path) => Config::from_file(path)?,
+            None => Config::default(),
+        };
+        if let Some(db) = &self.db {
+            config.db = db.clone();
+        }
+        Ok(config)
+    }
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
     /// Address to listen on [default: 127.0.0.1:8080]; port 0 picks a free port.
     #[arg(long, env = "TURNO_LISTEN")]
     listen: Option<SocketAddr>,
     /// The office's name.
     #[arg(long, env = "TURNO_OFFICE_NAME")]
     office_name: Option<String>,
-    /// Create a demo office (services, counters, clerks, devices) if the database is empty.
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "TURNO_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "TURNO_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Create a demo office (services, counters, clerks, devices) if the database is empty. Its
+    /// passwords are published: it serves only on the loopback address until they are changed.
     #[arg(long)]
     demo: bool,
     /// Commit each operation alone (the naive baseline, for benchmarks only).
     #[arg(long, hide = true)]
     no_group_commit: bool,
+    /// Weaker durability (`normal` or `off`): only for the power-cut test to show it catches the loss.
+    #[arg(long, hide = true, value_parser = ["normal", "off"])]
+    unsafe_synchronous: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -53,9 +122,13 @@ fn main() -> ExitCode {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")))
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve(args) = Cli::parse().command;
     let runtime = tokio::runtime::Runtime::new().expect("tokio starts");
-    match runtime.block_on(serve(args)) {
+    let done = match Cli::parse().command {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Admin { command } => runtime.block_on(admin(command)),
+        Command::Backup { db, out } => backup(&db, &out),
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("turno-server: {e}");
@@ -65,28 +138,37 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let mut config = match &args.config {
-        Some(path) => Config::from_file(path)?,
-        None => Config::default(),
-    };
-    if let Some(db) = args.db {
-        config.db = db;
-    }
+    let mut config = args.db.config()?;
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
     if let Some(name) = args.office_name {
         config.office_name = name;
     }
+    if args.tls_cert.is_some() {
+        config.tls_cert = args.tls_cert;
+        config.tls_key = args.tls_key;
+    }
     if args.no_group_commit {
         config.group_commit = false;
     }
-    if args.demo && args.config.is_none() && config.office_name == Config::default().office_name {
+    match args.unsafe_synchronous.as_deref() {
+        Some("normal") => config.synchronous = store::Synchronous::Normal,
+        Some("off") => config.synchronous = store::Synchronous::Off,
+        _ => {}
+    }
+    if args.demo && args.db.config.is_none() && config.office_name == Config::default().office_name {
         config.office_name = demo::OFFICE_NAME.to_owned();
     }
+    config.check()?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(serve::Tls::from_pem_files(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let (state, stop) = AppState::new(&config, store::system_clock()).map_err(|e| e.to_string())?;
     if args.demo {
-        let credentials = demo::ensure(&state.store, &config.db, config.listen)
+        let credentials = demo::ensure(&state, &config.db, config.listen, scheme)
             .await
             .map_err(|e| e.to_string())?;
         println!("{credentials}");
@@ -97,23 +179,91 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 kiosk.display()
             );
         }
+    } else if let Some(password) = setup::first_run(&state).await.map_err(|e| e.to_string())? {
+        println!(
+            "New office: created the back-office administrator \"{}\" with the password\n\n    {password}\n\n\
+             It is shown only this once. Sign in with it and give yourself a password of your own;\n\
+             to set a new one later: turno-server admin reset-password --db {} {}\n",
+            setup::FIRST_ADMIN,
+            config.db.display(),
+            setup::FIRST_ADMIN,
+        );
+    }
+    setup::check_exposure(&state, config.listen, &config.db).await?;
+    if let Some(limit) = serve::raise_open_files_limit() {
+        tracing::debug!(limit, "open files limit");
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("turno-server listening on http://{addr}");
-    tracing::info!(%addr, db = %config.db.display(), group_commit = config.group_commit, "serving");
-    tokio::spawn(maintain(state.clone()));
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-            let _ = stop.send(true);
-        })
-        .await
-        .map_err(|e| e.to_string())
+    println!("turno-server listening on {scheme}://{addr}");
+    tracing::info!(%addr, db = %config.db.display(), tls = tls.is_some(), group_commit = config.group_commit, "serving");
+    tokio::spawn(maintain(state.clone(), Duration::from_secs(30)));
+    let shutdown = state.shutdown.clone();
+    let trusted: std::sync::Arc<[std::net::IpAddr]> = config.trusted_proxies.clone().into();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop.send(true);
+    });
+    serve::serve(listener, app(state), tls, config.serve_limits(), trusted, shutdown).await;
+    Ok(())
+}
+
+/// Opens the database for a command of its own, without serving.
+fn open(db: &DbArgs) -> Result<(Config, AppState), String> {
+    let config = db.config()?;
+    if !config.db.exists() {
+        return Err(format!("there is no database {}", config.db.display()));
+    }
+    let (state, _stop) = AppState::new(&config, store::system_clock()).map_err(|e| e.to_string())?;
+    Ok((config, state))
+}
+
+async fn admin(command: AdminCommand) -> Result<(), String> {
+    match command {
+        AdminCommand::Create {
+            db,
+            username,
+            name,
+            clerk,
+        } => {
+            let (config, state) = open(&db)?;
+            let role = if clerk { Role::Clerk } else { Role::Admin };
+            let name = name.unwrap_or_else(|| username.clone());
+            let password = setup::create_user(&state, &username, &name, role)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Created the {role} \"{username}\" in {} with the password\n\n    {password}\n\nIt is shown only this once.",
+                config.db.display()
+            );
+        }
+        AdminCommand::ResetPassword { db, username } => {
+            let (config, state) = open(&db)?;
+            let password = setup::reset_password(&state, &username)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "New password of \"{username}\" in {}:\n\n    {password}\n\nIt is shown only this once; \
+                 \"{username}\" was signed out everywhere.",
+                config.db.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn backup(db: &DbArgs, out: &Path) -> Result<(), String> {
+    let config = db.config()?;
+    let version = store::backup(&config.db, out).map_err(|e| e.to_string())?;
+    println!(
+        "Backed up {} to {} (schema version {version}, integrity check ok).",
+        config.db.display(),
+        out.display()
+    );
+    Ok(())
 }
 
 async fn shutdown_signal() {

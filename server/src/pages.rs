@@ -23,9 +23,10 @@ fn escape(s: &str) -> String {
 async fn ticket_page(State(state): State<AppState>, Path(token): Path<String>) -> Html<String> {
     let office = state.office.clone();
     let now = state.store.now();
+    let counters = state.store.open_counters();
     let status = state
         .store
-        .read(move |c| engine::public_status(c, &office, &token, now))
+        .read(move |c| engine::public_status(c, &counters, &office, &token, now))
         .await;
     let body = match status {
         Ok(s) => {

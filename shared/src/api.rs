@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{
-    BadReason, Code, DeviceKind, Priority, Rating, Role, ServicePrefix, TicketNumber, TicketState, TimeRange,
-    WeeklyHours,
+    BadReason, Code, DeviceKind, Priority, Rating, RatingCode, Role, ServicePrefix, TicketNumber, TicketState,
+    TimeRange, WeeklyHours, str_enum,
 };
 
 /// Every API route starts with this.
@@ -21,9 +21,82 @@ pub const REFERENCE_LANGUAGE: &str = "it";
 /// The body of every error answer: a stable code for programs, a message for people.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable, machine-readable: `not_found`, `illegal_transition`, `invalid_input`, …
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
+}
+
+str_enum! {
+    /// Why a request failed, stable across versions: programs match on it, people read the message.
+    /// Server and clients share this enum, so a renamed code is a compile error in every program.
+    ErrorCode {
+        // ----- the request itself (400, 405, 408, 413, 415, 422) -----
+        /// A value breaks a rule (length, range, unknown reference, …). 422.
+        InvalidInput = "invalid_input",
+        /// The body is not the JSON this route takes. 400 or 422.
+        InvalidJson = "invalid_json",
+        /// A path parameter is malformed (an id that is not a positive integer, …). 400.
+        InvalidPath = "invalid_path",
+        /// A query parameter is malformed. 400.
+        InvalidQuery = "invalid_query",
+        /// The body is larger than the server accepts. 413.
+        BodyTooLarge = "body_too_large",
+        /// The body is not `application/json`. 415.
+        UnsupportedMediaType = "unsupported_media_type",
+        /// The route exists, not with this method. 405.
+        MethodNotAllowed = "method_not_allowed",
+        /// The request took too long to arrive (408) or to be answered (503).
+        Timeout = "timeout",
+        // ----- who is asking (401, 403, 429) -----
+        /// No credentials, or credentials that are not (or no longer) valid. 401.
+        Unauthenticated = "unauthenticated",
+        /// Wrong username or password. 401.
+        BadCredentials = "bad_credentials",
+        /// Valid credentials that do not allow this. 403.
+        Forbidden = "forbidden",
+        /// Too many failed attempts from here: wait `Retry-After` seconds. 429.
+        TooManyAttempts = "too_many_attempts",
+        // ----- what the request names (404, 409) -----
+        /// What the request names does not exist (or is not visible to you). 404.
+        NotFound = "not_found",
+        /// A name, code or prefix that another record already uses. 409.
+        AlreadyExists = "already_exists",
+        /// The ticket's state does not allow this action. 409.
+        IllegalTransition = "illegal_transition",
+        /// The ticket is not from today's office day. 409.
+        NotToday = "not_today",
+        /// The service takes no tickets now (closed by its hours, or not in use). 409.
+        ServiceClosed = "service_closed",
+        /// The service has issued all of today's tickets. 409.
+        ServiceFull = "service_full",
+        /// The service is not in use. 409.
+        ServiceInactive = "service_inactive",
+        /// The counter is not in use. 409.
+        CounterInactive = "counter_inactive",
+        /// Another clerk is signed in at the counter. 409.
+        CounterTaken = "counter_taken",
+        /// The clerk is signed in at another counter. 409.
+        ClerkBusy = "clerk_busy",
+        /// The counter is paused. 409.
+        CounterPaused = "counter_paused",
+        /// A ticket is still called or being served at the counter. 409.
+        TicketInProgress = "ticket_in_progress",
+        /// Only a finished visit of today can be rated. 409.
+        NotRateable = "not_rateable",
+        /// The visit has been rated already. 409.
+        AlreadyRated = "already_rated",
+        /// The change would leave the office without an active back-office user. 409.
+        SelfLockout = "self_lockout",
+        /// Two tickets drew the same number at once; the request can be repeated. 409.
+        DuplicateNumber = "duplicate_number",
+        // ----- the server (500, 503) -----
+        /// The server is busy or starting: try again shortly. 503.
+        Unavailable = "unavailable",
+        /// A fault of the server; nothing was recorded. 500.
+        Internal = "internal",
+        /// A code this client does not know (a newer server), or an answer that was not the server's JSON.
+        #[serde(other)]
+        Unknown = "unknown",
+    }
 }
 
 /// Text in several languages, keyed by language code (`it`, `en`, …). Italian is the reference.
@@ -241,6 +314,25 @@ pub struct TicketView {
     pub outcome: Option<Code>,
 }
 
+/// One step of a ticket's history: what happened, when, from which counter and by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketEvent {
+    /// `issue`, `call`, `recall`, `start`, `finish`, `no_show`, `return_to_queue`, `transfer`,
+    /// `cancel`, `expire`.
+    pub action: String,
+    pub from_state: Option<TicketState>,
+    pub to_state: TicketState,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// The service of the ticket after the step.
+    pub service_id: i64,
+    /// The counter the step was made from (or the ticket's counter).
+    pub counter_id: Option<i64>,
+    /// The clerk or back-office user who made it; none for the kiosk and the office's own steps.
+    pub user_id: Option<i64>,
+    pub outcome: Option<Code>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct IssuedTicket {
     pub ticket: TicketView,
@@ -248,6 +340,9 @@ pub struct IssuedTicket {
     pub token: String,
     /// Path of the public status of this ticket, relative to the server's address.
     pub status_path: String,
+    /// What the citizen types or scans at the kiosk to rate the visit: printed, and in the barcode.
+    #[schema(value_type = String, example = "A012-7K3MX")]
+    pub rating_code: RatingCode,
     pub people_ahead: u32,
     pub estimated_wait_minutes: Option<u32>,
 }
@@ -333,7 +428,8 @@ pub struct EndOfDayReport {
 
 // ----- ratings -----
 
-/// A rating given at the kiosk: `code` is the scanned code of the ticket or its typed number.
+/// A rating given at the kiosk: `code` is the ticket's rating code (typed, or scanned from its
+/// barcode, `A012-7K3MX`) or its token (scanned from its QR code).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatingRequest {
@@ -430,6 +526,10 @@ pub enum LiveEvent {
     PrinterAlert(PrinterAlert),
     /// Services, counters, users or devices changed: reload what you show.
     ConfigChanged,
+    /// Sent first on a stream resumed after events that are no longer kept (the client was away
+    /// longer than the server keeps its feed, or the server's data was restored from a backup): what
+    /// the client shows may be stale, reload it all. Events after this one follow as usual.
+    Resync,
 }
 
 impl LiveEvent {
@@ -443,6 +543,7 @@ impl LiveEvent {
             LiveEvent::QueueChanged { .. } => "queue_changed",
             LiveEvent::PrinterAlert(_) => "printer_alert",
             LiveEvent::ConfigChanged => "config_changed",
+            LiveEvent::Resync => "resync",
         }
     }
 }
@@ -457,6 +558,17 @@ pub struct LiveMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_codes_are_sent_as_their_names_and_unknown_ones_are_read_as_unknown() {
+        for &code in ErrorCode::ALL {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str());
+            assert_eq!(serde_json::from_value::<ErrorCode>(json).unwrap(), code);
+        }
+        let newer: ErrorBody = serde_json::from_str(r#"{"code": "a_newer_code", "message": "m"}"#).unwrap();
+        assert_eq!(newer.code, ErrorCode::Unknown);
+    }
 
     #[test]
     fn localized_text_falls_back_to_italian() {

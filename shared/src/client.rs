@@ -24,13 +24,16 @@ pub enum ClientError {
     /// The server answered something this client does not understand.
     #[error("unexpected answer: {0}")]
     Decode(String),
+    /// The client's own settings are wrong (an unreadable certificate file, …).
+    #[error("{0}")]
+    Settings(String),
 }
 
 impl ClientError {
-    /// The stable error code of an API error (`illegal_transition`, …).
-    pub fn code(&self) -> Option<&str> {
+    /// The stable error code of an API error.
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ClientError::Api { body, .. } => Some(&body.code),
+            ClientError::Api { body, .. } => Some(body.code),
             _ => None,
         }
     }
@@ -49,23 +52,50 @@ pub type Result<T> = std::result::Result<T, ClientError>;
 #[derive(Clone, Debug)]
 pub struct Client {
     http: reqwest::Client,
+    /// For live-event streams: no overall timeout on a request that lives as long as the connection.
+    stream_http: reqwest::Client,
     base: String,
     token: Option<String>,
 }
 
 impl Client {
-    /// `base_url` is the server's address, such as `http://127.0.0.1:8080`.
+    /// `base_url` is the server's address, such as `http://127.0.0.1:8080` or `https://…`.
     pub fn new(base_url: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(15))
-            .build()
-            .expect("the TLS backend initialises");
-        Self {
+        Self::build(base_url, None).expect("the TLS backend initialises")
+    }
+
+    /// Like [`Client::new`], also trusting the certificate authority in `ca_pem` (PEM): for an office
+    /// server whose HTTPS certificate comes from the office's own authority.
+    pub fn with_ca(base_url: &str, ca_pem: &[u8]) -> Result<Self> {
+        let ca = reqwest::Certificate::from_pem(ca_pem)
+            .map_err(|e| ClientError::Settings(format!("not a PEM certificate: {e}")))?;
+        Self::build(base_url, Some(ca))
+    }
+
+    /// Like [`Client::with_ca`], reading the authority from a file.
+    pub fn with_ca_file(base_url: &str, ca_file: &std::path::Path) -> Result<Self> {
+        let pem = std::fs::read(ca_file)
+            .map_err(|e| ClientError::Settings(format!("cannot read {}: {e}", ca_file.display())))?;
+        Self::with_ca(base_url, &pem).map_err(|e| ClientError::Settings(format!("{}: {e}", ca_file.display())))
+    }
+
+    fn build(base_url: &str, ca: Option<reqwest::Certificate>) -> Result<Self> {
+        let builder = || {
+            let b = reqwest::Client::builder().connect_timeout(Duration::from_secs(3));
+            match &ca {
+                Some(ca) => b.add_root_certificate(ca.clone()),
+                None => b,
+            }
+        };
+        let settings = |e: reqwest::Error| ClientError::Settings(format!("cannot set up HTTP: {e}"));
+        let http = builder().timeout(Duration::from_secs(15)).build().map_err(settings)?;
+        let stream_http = builder().build().map_err(settings)?;
+        Ok(Self {
             http,
+            stream_http,
             base: base_url.trim_end_matches('/').to_owned(),
             token: None,
-        }
+        })
     }
 
     /// The same client, sending `token` as its bearer credential.
@@ -97,7 +127,7 @@ impl Client {
             serde_json::from_slice(body).map_err(|e| ClientError::Decode(e.to_string()))
         } else {
             let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
-                code: "http_error".into(),
+                code: ErrorCode::Unknown,
                 message: String::from_utf8_lossy(&bytes).into_owned(),
             });
             Err(ClientError::Api { status, body })
@@ -205,6 +235,11 @@ impl Client {
 
     pub async fn waiting_tickets(&self) -> Result<Vec<TicketView>> {
         self.get("/tickets?state=waiting").await
+    }
+
+    /// A ticket's history, oldest step first.
+    pub async fn ticket_events(&self, ticket_id: i64) -> Result<Vec<TicketEvent>> {
+        self.get(&format!("/tickets/{ticket_id}/events")).await
     }
 
     pub async fn ticket(&self, ticket_id: i64) -> Result<TicketView> {
@@ -340,12 +375,7 @@ impl Client {
         tx: &mpsc::Sender<LiveMessage>,
         connected: &watch::Sender<bool>,
     ) -> StreamEnd {
-        // No overall timeout on a stream that lives as long as the connection.
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .build()
-            .expect("the TLS backend initialises");
-        let mut req = http.get(format!("{}{}", self.base, api("/events")));
+        let mut req = self.stream_http.get(format!("{}{}", self.base, api("/events")));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use tokio::task::JoinSet;
-use turno_shared::api::{IssueRequest, TicketView};
+use turno_shared::api::{ErrorCode, IssueRequest, TicketView};
 use turno_shared::client::ClientError;
 use turno_shared::domain::{Priority, TicketState};
 
@@ -186,7 +186,7 @@ async fn concurrent_kiosks_never_share_a_number_and_stop_at_the_cap() {
     for (request, result) in issue_concurrently(&office, requests, 40).await {
         match result {
             Ok(t) => issued.push(t),
-            Err(e) if request.service_id == f && e.code() == Some("service_full") => {
+            Err(e) if request.service_id == f && e.code() == Some(ErrorCode::ServiceFull) => {
                 assert_eq!(e.status().map(|s| s.as_u16()), Some(409));
                 refused += 1;
             }

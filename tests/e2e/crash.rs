@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use turno_shared::api::{IssueRequest, TicketView};
+use turno_shared::api::{ErrorCode, IssueRequest, TicketView};
 use turno_shared::client::{Client, ClientError};
 use turno_shared::domain::{Priority, TicketState};
 
@@ -125,7 +125,7 @@ async fn clerk(load: Load, clerk: Clerk, outcomes: HashMap<i64, String>) -> Repo
                 finish(&load, &mut report, client, &t, &outcomes[&t.service_id]).await;
             }
             Ok(None) => load.until("a ticket to call", |p| p.issued > issued || p.stop).await,
-            Err(e) if e.code() == Some("ticket_in_progress") => {
+            Err(e) if e.code() == Some(ErrorCode::TicketInProgress) => {
                 // A call committed just before a crash, whose answer never came: the console shows it.
                 let (status, _) = load.retry(&mut report, || client.counter_status(counter)).await;
                 let status = status.unwrap_or_else(|e| panic!("counter {counter} status: {e}"));
@@ -149,7 +149,7 @@ async fn finish(load: &Load, report: &mut Report, client: &Client, t: &TicketVie
             };
             load.acknowledged(report, ack);
         }
-        (Err(e), true) if e.code() == Some("illegal_transition") => {
+        (Err(e), true) if e.code() == Some(ErrorCode::IllegalTransition) => {
             // The finish was committed before the crash; only its answer was lost.
             let (now, _) = load.retry(report, || client.ticket(t.id)).await;
             let now = now.unwrap_or_else(|e| panic!("read ticket {}: {e}", t.number));

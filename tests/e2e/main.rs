@@ -2,5 +2,7 @@
 
 mod concurrency;
 mod crash;
+mod hardening;
 mod office_day;
+mod powercut;
 mod support;

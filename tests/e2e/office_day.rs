@@ -2,7 +2,7 @@
 //! tickets, calls by the call policy, the ticket's side paths, ratings, public status, pauses, live
 //! events, end of day.
 
-use turno_shared::api::{LiveEvent, PublicRatingRequest, RatingRequest, TransferRequest};
+use turno_shared::api::{ErrorCode, LiveEvent, PublicRatingRequest, RatingRequest, TransferRequest};
 use turno_shared::domain::{BadReason, Priority, Rating, TicketState};
 
 use crate::support::{Office, assert_refused, connected, next_event};
@@ -48,11 +48,19 @@ async fn a_visit_from_call_to_outcome() {
     assert_eq!(called.issued_at, issued.ticket.issued_at);
 
     // The ticket belongs to Maria's counter; Maria cannot call another one before she is done.
-    assert_refused(luca.client.start(called.id).await, 403, "forbidden");
-    assert_refused(maria.client.call_next(maria.counter).await, 409, "ticket_in_progress");
+    assert_refused(luca.client.start(called.id).await, 403, ErrorCode::Forbidden);
+    assert_refused(
+        maria.client.call_next(maria.counter).await,
+        409,
+        ErrorCode::TicketInProgress,
+    );
     // Nobody may start a ticket that was never called.
     let waiting = office.issue('A', Priority::Normal).await;
-    assert_refused(luca.client.start(waiting.ticket.id).await, 409, "illegal_transition");
+    assert_refused(
+        luca.client.start(waiting.ticket.id).await,
+        409,
+        ErrorCode::IllegalTransition,
+    );
 
     let recalled = maria.client.recall(called.id).await.expect("recall");
     assert_eq!(
@@ -63,7 +71,11 @@ async fn a_visit_from_call_to_outcome() {
     assert_eq!(serving.state, TicketState::Serving);
 
     // "atto" is an outcome of the civil status office, not of the registry office.
-    assert_refused(maria.client.finish(called.id, "atto", None).await, 422, "invalid_input");
+    assert_refused(
+        maria.client.finish(called.id, "atto", None).await,
+        422,
+        ErrorCode::InvalidInput,
+    );
     let unchanged = maria.client.ticket(called.id).await.expect("read the ticket");
     assert_eq!((unchanged.state, unchanged.outcome), (TicketState::Serving, None));
 
@@ -76,13 +88,13 @@ async fn a_visit_from_call_to_outcome() {
     assert_eq!(done.outcome.as_ref().map(|c| c.as_str()), Some("cie_richiesta"));
 
     // A finished visit is final.
-    assert_refused(maria.client.start(called.id).await, 409, "illegal_transition");
-    assert_refused(maria.client.recall(called.id).await, 409, "illegal_transition");
-    assert_refused(maria.client.cancel(called.id).await, 409, "illegal_transition");
+    assert_refused(maria.client.start(called.id).await, 409, ErrorCode::IllegalTransition);
+    assert_refused(maria.client.recall(called.id).await, 409, ErrorCode::IllegalTransition);
+    assert_refused(maria.client.cancel(called.id).await, 409, ErrorCode::IllegalTransition);
     assert_refused(
         maria.client.finish(called.id, "certificato", None).await,
         409,
-        "illegal_transition",
+        ErrorCode::IllegalTransition,
     );
     maria.calls("A002").await;
 }
@@ -126,7 +138,7 @@ async fn a_transferred_ticket_keeps_its_arrival_time() {
     assert_refused(
         giulia.client.finish(a.id, "cie_richiesta", None).await,
         422,
-        "invalid_input",
+        ErrorCode::InvalidInput,
     );
     giulia.finish(&a, "calcolo").await;
     giulia.calls("C001").await;
@@ -203,17 +215,17 @@ async fn cancelled_tickets_are_never_called() {
         maria.client.cancel(a2.id).await.expect("cancel a called ticket").state,
         TicketState::Cancelled
     );
-    assert_refused(maria.client.start(a2.id).await, 409, "illegal_transition");
+    assert_refused(maria.client.start(a2.id).await, 409, ErrorCode::IllegalTransition);
     assert_refused(
         maria.client.return_to_queue(a1.ticket.id).await,
         409,
-        "illegal_transition",
+        ErrorCode::IllegalTransition,
     );
 
     let a3 = maria.calls("A003").await;
     maria.client.start(a3.id).await.expect("start");
     // A visit under way is finished or put back, not cancelled.
-    assert_refused(maria.client.cancel(a3.id).await, 409, "illegal_transition");
+    assert_refused(maria.client.cancel(a3.id).await, 409, ErrorCode::IllegalTransition);
     maria.finish(&a3, "informazioni").await;
     assert_eq!(maria.call_next().await, None);
 }
@@ -236,19 +248,25 @@ async fn a_finished_visit_is_rated_once() {
         reason,
     };
 
-    // At the kiosk, by the number typed on the keypad.
+    // At the kiosk, by the rating code typed on the keypad; the number alone is not enough.
     let status = office.kiosk.ticket_status(&a1.token).await.expect("public status");
     assert!(status.can_rate && !status.rated);
+    assert_refused(
+        office.kiosk.rate(&kiosk_rating("A001", Rating::Good, None)).await,
+        422,
+        ErrorCode::InvalidInput,
+    );
+    let a1_code = a1.rating_code.to_string();
     let recorded = office
         .kiosk
-        .rate(&kiosk_rating("A001", Rating::Good, None))
+        .rate(&kiosk_rating(&a1_code, Rating::Good, None))
         .await
         .expect("rate A001");
     assert_eq!((recorded.number, recorded.rating), (a1.ticket.number, Rating::Good));
     assert_refused(
-        office.kiosk.rate(&kiosk_rating("A001", Rating::Bad, None)).await,
+        office.kiosk.rate(&kiosk_rating(&a1_code, Rating::Bad, None)).await,
         409,
-        "already_rated",
+        ErrorCode::AlreadyRated,
     );
     let status = office.kiosk.ticket_status(&a1.token).await.expect("public status");
     assert!(!status.can_rate && status.rated);
@@ -260,32 +278,46 @@ async fn a_finished_visit_is_rated_once() {
     };
     let recorded = citizen.rate_public(&a2.token, &bad).await.expect("rate A002");
     assert_eq!((recorded.number, recorded.rating), (a2.ticket.number, Rating::Bad));
-    assert_refused(citizen.rate_public(&a2.token, &bad).await, 409, "already_rated");
+    assert_refused(citizen.rate_public(&a2.token, &bad).await, 409, ErrorCode::AlreadyRated);
     assert_refused(
-        office.kiosk.rate(&kiosk_rating(" a 2 ", Rating::Good, None)).await,
+        office
+            .kiosk
+            .rate(&kiosk_rating(
+                &a2.rating_code.to_string().to_lowercase(),
+                Rating::Good,
+                None,
+            ))
+            .await,
         409,
-        "already_rated",
+        ErrorCode::AlreadyRated,
     );
 
     // Only a finished visit can be rated, a reason goes only with a bad rating, numbers must exist.
     assert_refused(
-        office.kiosk.rate(&kiosk_rating("A003", Rating::Good, None)).await,
+        office
+            .kiosk
+            .rate(&kiosk_rating(&a3.rating_code.to_string(), Rating::Good, None))
+            .await,
         409,
-        "not_rateable",
+        ErrorCode::NotRateable,
     );
     let good = PublicRatingRequest {
         rating: Rating::Good,
         reason: None,
     };
-    assert_refused(citizen.rate_public(&a3.token, &good).await, 409, "not_rateable");
+    assert_refused(citizen.rate_public(&a3.token, &good).await, 409, ErrorCode::NotRateable);
     let t = maria.calls("A003").await;
     maria.finish(&t, "certificato").await;
-    let reasoned = kiosk_rating("A003", Rating::Good, Some(BadReason::StaffCourtesy));
-    assert_refused(office.kiosk.rate(&reasoned).await, 422, "invalid_input");
+    let reasoned = kiosk_rating(
+        &a3.rating_code.to_string(),
+        Rating::Good,
+        Some(BadReason::StaffCourtesy),
+    );
+    assert_refused(office.kiosk.rate(&reasoned).await, 422, ErrorCode::InvalidInput);
     assert_refused(
-        office.kiosk.rate(&kiosk_rating("A999", Rating::Good, None)).await,
+        office.kiosk.rate(&kiosk_rating("A999-7M3KX", Rating::Good, None)).await,
         404,
-        "not_found",
+        ErrorCode::NotFound,
     );
     // Scanned at the kiosk: the code is the ticket's token.
     let recorded = office
@@ -332,7 +364,11 @@ async fn the_status_page_shows_people_ahead_wait_and_counter() {
     let status = citizen.ticket_status(&a3.token).await.expect("public status");
     assert_eq!((status.people_ahead, status.estimated_wait_minutes), (Some(1), Some(3)));
 
-    assert_refused(citizen.ticket_status("0123456789abcdef").await, 404, "not_found");
+    assert_refused(
+        citizen.ticket_status("0123456789abcdef").await,
+        404,
+        ErrorCode::NotFound,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -343,7 +379,11 @@ async fn a_paused_counter_calls_nobody_until_resumed() {
 
     let paused = maria.client.pause(maria.counter, "pausa caffè").await.expect("pause");
     assert_eq!(paused.paused.as_deref(), Some("pausa caffè"));
-    assert_refused(maria.client.call_next(maria.counter).await, 409, "counter_paused");
+    assert_refused(
+        maria.client.call_next(maria.counter).await,
+        409,
+        ErrorCode::CounterPaused,
+    );
     let status = office.kiosk.ticket_status(&a1.token).await.expect("public status");
     assert_eq!(status.estimated_wait_minutes, None, "a paused counter serves nobody");
 
@@ -354,7 +394,7 @@ async fn a_paused_counter_calls_nobody_until_resumed() {
     assert_refused(
         maria.client.pause(maria.counter, "pranzo").await,
         409,
-        "ticket_in_progress",
+        ErrorCode::TicketInProgress,
     );
     maria.finish(&t, "certificato").await;
     maria.client.pause(maria.counter, "pranzo").await.expect("pause");

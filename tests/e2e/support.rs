@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use tempfile::TempDir;
-use turno_shared::api::{IssueRequest, IssuedTicket, LiveEvent, LiveMessage, Service, TicketView};
+use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, LiveEvent, LiveMessage, Service, TicketView};
 use turno_shared::client::{Client, ClientError, Subscription};
 use turno_shared::domain::Priority;
 use turno_tests::ServerProcess;
@@ -165,11 +165,11 @@ impl Clerk {
 
 /// Asserts that the server refused the request with this status and stable error code.
 #[track_caller]
-pub fn assert_refused<T: Debug>(result: Result<T, ClientError>, status: u16, code: &str) {
+pub fn assert_refused<T: Debug>(result: Result<T, ClientError>, status: u16, code: ErrorCode) {
     match result {
         Err(ClientError::Api { status: got, body }) => {
             assert_eq!(
-                (got.as_u16(), body.code.as_str()),
+                (got.as_u16(), body.code),
                 (status, code),
                 "expected {status} {code}, got {got} {body:?}"
             );

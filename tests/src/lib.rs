@@ -2,6 +2,8 @@
 //! port 0 with a demo office in a directory of its own, and hands out typed clients for its people
 //! and devices.
 
+pub mod powercut;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -9,6 +11,31 @@ use std::time::{Duration, Instant};
 
 use turno_server::demo;
 use turno_shared::client::Client;
+
+/// The published password of a demo user (`admin`, `mrossi`, …).
+pub fn demo_password(username: &str) -> &'static str {
+    demo::USERS
+        .iter()
+        .find(|(u, ..)| *u == username)
+        .map(|(.., password)| *password)
+        .unwrap_or_else(|| panic!("{username} is not a demo user"))
+}
+
+/// Runs `turno-server` with `args` to its end (commands such as `backup` and `admin`, or a `serve` that
+/// must refuse to start); returns whether it succeeded, and what it printed on stdout and stderr.
+pub fn run_server_command(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(server_binary())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("turno-server runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
 
 /// The `turno-server` binary: `$TURNO_SERVER_BIN`, else the one cargo built beside this program.
 pub fn server_binary() -> PathBuf {
@@ -29,13 +56,16 @@ pub fn server_binary() -> PathBuf {
     bin
 }
 
-/// A running server process with a demo office.
+/// A running server process.
 pub struct ServerProcess {
     child: Child,
     pub url: String,
     pub db: PathBuf,
+    /// The demo's device tokens (empty for an office started without `--demo`).
     pub kiosk_token: String,
     pub display_token: String,
+    /// What the server printed before it listened (credentials shown once, …).
+    pub printed: Vec<String>,
     dir: PathBuf,
     args: Vec<String>,
 }
@@ -44,8 +74,22 @@ impl ServerProcess {
     /// Starts the server on `dir/turno.db` (created with the demo office if new), on a free port.
     /// `extra` adds flags such as `--no-group-commit`.
     pub fn start(dir: &Path, extra: &[&str]) -> ServerProcess {
-        let args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let mut args: Vec<String> = vec!["--demo".into()];
+        args.extend(extra.iter().map(|s| s.to_string()));
         Self::spawn(dir, args, None)
+    }
+
+    /// Like [`ServerProcess::start`], listening on `listen` (such as `0.0.0.0:0`).
+    pub fn start_listening(dir: &Path, listen: &str, extra: &[&str]) -> ServerProcess {
+        let mut args: Vec<String> = vec!["--demo".into()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Self::spawn(dir, args, Some(listen))
+    }
+
+    /// Starts the server on `dir/turno.db` without the demo: a new database gets only its first
+    /// administrator, whose password is in [`ServerProcess::printed`].
+    pub fn start_plain(dir: &Path, extra: &[&str]) -> ServerProcess {
+        Self::spawn(dir, extra.iter().map(|s| s.to_string()).collect(), None)
     }
 
     fn spawn(dir: &Path, args: Vec<String>, listen: Option<&str>) -> ServerProcess {
@@ -57,7 +101,6 @@ impl ServerProcess {
             .expect("the test directory is writable");
         let mut child = Command::new(server_binary())
             .arg("serve")
-            .arg("--demo")
             .arg("--db")
             .arg(&db)
             .arg("--listen")
@@ -72,6 +115,7 @@ impl ServerProcess {
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut lines = BufReader::new(stdout).lines();
         let (mut kiosk, mut display, mut url) = (None, None, None);
+        let mut printed = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         while url.is_none() {
             assert!(
@@ -93,6 +137,7 @@ impl ServerProcess {
             } else if let Some(rest) = line.strip_prefix("turno-server listening on ") {
                 url = Some(rest.trim().to_owned());
             }
+            printed.push(line);
         }
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
@@ -100,8 +145,9 @@ impl ServerProcess {
             child,
             url: url.expect("checked above"),
             db,
-            kiosk_token: kiosk.expect("the demo prints the kiosk token"),
-            display_token: display.expect("the demo prints the display token"),
+            kiosk_token: kiosk.unwrap_or_default(),
+            display_token: display.unwrap_or_default(),
+            printed,
             dir: dir.to_owned(),
             args,
         }
@@ -122,13 +168,9 @@ impl ServerProcess {
 
     /// A client signed in as a demo user (`admin`, `mrossi`, …).
     pub async fn user(&self, username: &str) -> Client {
-        let (_, _, _, password) = demo::USERS
-            .iter()
-            .find(|(u, ..)| *u == username)
-            .unwrap_or_else(|| panic!("{username} is not a demo user"));
         let login = self
             .client()
-            .login(username, password)
+            .login(username, demo_password(username))
             .await
             .expect("demo users can sign in");
         self.client().with_token(login.token)
@@ -152,9 +194,14 @@ impl ServerProcess {
     /// Starts the server again on the same database and the same address.
     pub fn restart(&mut self) {
         self.kill9();
-        let listen = self.url.trim_start_matches("http://").to_owned();
+        let listen = self.address().to_owned();
         let again = Self::spawn(&self.dir, self.args.clone(), Some(&listen));
         *self = again;
+    }
+
+    /// The address the server listens on, `127.0.0.1:PORT`.
+    pub fn address(&self) -> &str {
+        self.url.split_once("://").map_or(&self.url, |(_, a)| a)
     }
 
     /// The server's process id, to read its memory use.

@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use rusqlite::Connection;
 use turno_shared::api::{
-    Counter, CounterInput, Device, DeviceCreated, DeviceInput, EndOfDayReport, EndOfDayRequest, ErrorBody, LiveEvent,
-    REFERENCE_LANGUAGE, Service, ServiceInput, User, UserInput,
+    Counter, CounterInput, Device, DeviceCreated, DeviceInput, EndOfDayReport, EndOfDayRequest, ErrorBody, ErrorCode,
+    LiveEvent, REFERENCE_LANGUAGE, Service, ServiceInput, User, UserInput,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -196,14 +196,14 @@ async fn list_users(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<
     Ok(Json(state.store.read(cfg::list_users).await?))
 }
 
-async fn password_hash(password: Option<String>, required: bool) -> Result<Option<String>> {
+async fn password_hash(state: &AppState, password: Option<String>, required: bool) -> Result<Option<String>> {
     match password {
         None if required => Err(Error::invalid("a new user needs a password")),
         None => Ok(None),
         Some(p) if p.chars().count() < MIN_PASSWORD_CHARS || p.len() > 256 => Err(Error::invalid(format!(
             "a password needs {MIN_PASSWORD_CHARS} to 256 characters"
         ))),
-        Some(p) => auth::on_hasher(move || auth::hash_password(&p)).await?.map(Some),
+        Some(p) => state.hasher.run(move || auth::hash_password(&p)).await?.map(Some),
     }
 }
 
@@ -216,7 +216,9 @@ async fn create_user(
     JsonBody(input): JsonBody<UserInput>,
 ) -> Result<Json<User>> {
     check_text("a display name", &input.display_name, 80)?;
-    let hash = password_hash(input.password.clone(), true).await?.unwrap_or_default();
+    let hash = password_hash(&state, input.password.clone(), true)
+        .await?
+        .unwrap_or_default();
     let user = state
         .store
         .write(move |ctx| {
@@ -255,11 +257,11 @@ async fn update_user(
     check_text("a display name", &input.display_name, 80)?;
     if id == me.id && (!input.active || input.role != me.role) {
         return Err(Error::conflict(
-            "self_lockout",
+            ErrorCode::SelfLockout,
             "you cannot deactivate yourself or change your own role",
         ));
     }
-    let hash = password_hash(input.password.clone(), false).await?;
+    let hash = password_hash(&state, input.password.clone(), false).await?;
     let user = state
         .store
         .write(move |ctx| {
@@ -396,7 +398,10 @@ async fn deactivate_counter(State(state): State<AppState>, _: Admin, Path(id): P
     security(("admin" = [])))]
 async fn deactivate_user(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<i64>) -> Result<Json<User>> {
     if id == me.id {
-        return Err(Error::conflict("self_lockout", "you cannot deactivate yourself"));
+        return Err(Error::conflict(
+            ErrorCode::SelfLockout,
+            "you cannot deactivate yourself",
+        ));
     }
     let user = state
         .store

@@ -1,11 +1,7 @@
 //! Public routes (office view, a ticket's status and rating by its token) and sign-in.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
-use axum::http::Extensions;
-use jiff::SignedDuration;
+use axum::extract::State;
 use turno_shared::api::{
     ErrorBody, LoginRequest, LoginResponse, OfficeView, PublicRatingRequest, PublicTicketStatus, RatingRecorded,
 };
@@ -15,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::{JsonBody, Path};
 use crate::AppState;
-use crate::auth::{self, Person};
+use crate::auth::{self, ClientAddr, Person};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::store::{office as cfg, tickets};
@@ -34,8 +30,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn office(State(state): State<AppState>) -> Result<Json<OfficeView>> {
     let office = state.office.clone();
     let now = state.store.now();
+    let counters = state.store.open_counters();
     Ok(Json(
-        state.store.read(move |c| engine::office_view(c, &office, now)).await?,
+        state
+            .store
+            .read(move |c| engine::office_view(c, &counters, &office, now))
+            .await?,
     ))
 }
 
@@ -46,10 +46,11 @@ async fn office(State(state): State<AppState>) -> Result<Json<OfficeView>> {
 async fn ticket_status(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<PublicTicketStatus>> {
     let office = state.office.clone();
     let now = state.store.now();
+    let counters = state.store.open_counters();
     Ok(Json(
         state
             .store
-            .read(move |c| engine::public_status(c, &office, &token, now))
+            .read(move |c| engine::public_status(c, &counters, &office, &token, now))
             .await?,
     ))
 }
@@ -76,62 +77,16 @@ async fn rate_ticket(
     Ok(Json(recorded))
 }
 
-/// Signs a clerk or back-office user in. Repeated failures are refused for a while.
+/// Signs a clerk or back-office user in. Repeated failures from one address are refused for a while.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 503, description = "Too many sign-ins at once", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
-    extensions: Extensions,
+    ClientAddr(client): ClientAddr,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
-    let addr = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let username = req.username.trim().to_lowercase();
-    state.limiter.check(&username, addr)?;
-    let name = username.clone();
-    let found = state.store.read(move |c| cfg::user_by_username(c, &name)).await?;
-    let password = req.password;
-    let user = auth::on_hasher(move || match found {
-        Some((user, hash)) if user.active && auth::verify_password(&password, &hash) => Some(user),
-        Some(_) => None,
-        None => {
-            // Spend the same time as for a real user, so timing does not tell which usernames exist.
-            let _ = auth::verify_password(&password, dummy_hash());
-            None
-        }
-    })
-    .await?;
-    let Some(user) = user else {
-        state.limiter.failed(&username, addr);
-        return Err(Error::BadRequest {
-            status: axum::http::StatusCode::UNAUTHORIZED,
-            code: "bad_credentials",
-            message: "wrong username or password".into(),
-        });
-    };
-    state.limiter.succeeded(&username);
-    let token = auth::new_token();
-    let hash = auth::token_hash(&token);
-    let ttl: SignedDuration = state.office.login_ttl;
-    let user_id = user.id;
-    let expires_at = state
-        .store
-        .write(move |ctx| {
-            let expires = ctx.now().checked_add(ttl).map_err(Error::internal)?;
-            cfg::delete_expired_tokens(ctx.conn, ctx.now())?;
-            cfg::insert_token(ctx.conn, &hash, user_id, expires)?;
-            Ok(expires)
-        })
-        .await?;
-    Ok(Json(LoginResponse {
-        token,
-        expires_at,
-        user,
-    }))
-}
-
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password("not a real password").unwrap_or_default())
+    Ok(Json(auth::login(&state, req, client).await?))
 }
 
 /// Signs out: the token stops working at once.

@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use turno_shared::api::{
     ErrorBody, FinishRequest, IssueRequest, IssuedTicket, PrinterAlert, PrinterAlertRequest, RatingRecorded,
-    RatingRequest, TicketView, TransferRequest,
+    RatingRequest, TicketEvent, TicketView, TransferRequest,
 };
 use turno_shared::domain::{RatingInput, TicketState};
 use utoipa::IntoParams;
@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(issue, list))
         .routes(routes!(get_ticket))
+        .routes(routes!(ticket_events))
         .routes(routes!(recall))
         .routes(routes!(start))
         .routes(routes!(finish))
@@ -46,7 +47,10 @@ async fn issue(
 ) -> Result<Json<IssuedTicket>> {
     let office = state.office.clone();
     let ticket = state.store.write(move |ctx| engine::issue(ctx, &office, &req)).await?;
-    Ok(Json(state.store.read(move |c| engine::issued(c, ticket)).await?))
+    let counters = state.store.open_counters();
+    Ok(Json(
+        state.store.read(move |c| engine::issued(c, &counters, ticket)).await?,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -60,10 +64,7 @@ struct ListQuery {
     responses((status = 200, body = Vec<TicketView>)), security(("user" = [])))]
 async fn list(State(state): State<AppState>, _: Person, Query(q): Query<ListQuery>) -> Result<Json<Vec<TicketView>>> {
     let wanted = q.state.unwrap_or(TicketState::Waiting);
-    let rows = state
-        .store
-        .read(move |c| tickets::list_in_state(c, wanted, 1000))
-        .await?;
+    let rows = state.store.read(move |c| tickets::list_in_state(c, wanted)).await?;
     Ok(Json(rows.iter().map(tickets::Ticket::view).collect()))
 }
 
@@ -73,6 +74,25 @@ async fn list(State(state): State<AppState>, _: Person, Query(q): Query<ListQuer
 async fn get_ticket(State(state): State<AppState>, _: Person, Path(id): Path<i64>) -> Result<Json<TicketView>> {
     let t = state.store.read(move |c| tickets::get(c, id)).await?;
     Ok(Json(t.ok_or_else(|| Error::not_found(format!("ticket {id}")))?.view()))
+}
+
+/// A ticket's history: every step with its time, counter and clerk.
+#[utoipa::path(get, path = "/tickets/{id}/events", tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses((status = 200, body = Vec<TicketEvent>), (status = 404, body = ErrorBody)), security(("user" = [])))]
+async fn ticket_events(
+    State(state): State<AppState>,
+    _: Person,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<TicketEvent>>> {
+    let events = state
+        .store
+        .read(move |c| {
+            tickets::get(c, id)?.ok_or_else(|| Error::not_found(format!("ticket {id}")))?;
+            tickets::events_of(c, id)
+        })
+        .await?;
+    Ok(Json(events))
 }
 
 async fn apply(state: AppState, user: turno_shared::api::User, id: i64, act: Act) -> Result<Json<TicketView>> {
@@ -172,25 +192,35 @@ async fn cancel(State(state): State<AppState>, Person(user): Person, Path(id): P
     apply(state, user, id, Act::Cancel).await
 }
 
-/// Records a citizen's rating at the kiosk: `code` is the scanned ticket code or the typed number.
+/// Records a citizen's rating at the kiosk. `code` is the rating code printed on the ticket (typed or
+/// scanned from its barcode) or the ticket's token (scanned from its QR code). A kiosk that sends
+/// many wrong codes is refused for a while.
 #[utoipa::path(post, path = "/ratings", tag = "tickets", request_body = RatingRequest,
-    responses((status = 200, body = RatingRecorded), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = RatingRecorded), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
     security(("kiosk" = [])))]
 async fn rate(
     State(state): State<AppState>,
-    Kiosk(_device): Kiosk,
+    Kiosk(device): Kiosk,
     JsonBody(req): JsonBody<RatingRequest>,
 ) -> Result<Json<RatingRecorded>> {
     let input = RatingInput::new(req.rating, req.reason)?;
+    let attempt = state.rating_limiter.attempt(device.id)?;
+    let code = engine::KioskCode::parse(&req.code)?;
     let office = state.office.clone();
     let recorded = state
         .store
         .write(move |ctx| {
-            let t = engine::ticket_by_code(ctx.conn, &office, &req.code, ctx.now())?;
+            let t = engine::ticket_by_code(ctx.conn, &office, &code, ctx.now())?
+                .ok_or_else(|| Error::not_found("no ticket of today has this code"))?;
             engine::rate(ctx, &office, t, input)
         })
-        .await?;
-    Ok(Json(recorded))
+        .await;
+    match &recorded {
+        Err(Error::NotFound(_)) => drop(attempt),
+        _ => attempt.withdrawn(),
+    }
+    Ok(Json(recorded?))
 }
 
 /// A kiosk reports its printer's status: consoles and the back office see it live.

@@ -9,8 +9,10 @@ mod migrations;
 pub mod office;
 pub mod tickets;
 
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,6 +40,9 @@ fn now_ms(clock: &Clock) -> Timestamp {
 /// How many read connections work at once (and so stay open).
 const MAX_READERS: usize = 4;
 
+/// How many stored live events one read of the feed returns.
+pub const FEED_PAGE: u32 = 1000;
+
 /// How many operations one transaction holds at most.
 const MAX_BATCH: usize = 512;
 
@@ -47,6 +52,65 @@ pub struct FeedItem {
     pub id: i64,
     pub name: Arc<str>,
     pub data: Arc<str>,
+}
+
+/// Open, unpaused counters per service, kept in memory: counted again only after a commit that changed
+/// counters, their services, services or clerks' sessions (the writer's update hook tells).
+#[derive(Default)]
+pub struct OpenCounters {
+    generation: AtomicU64,
+    /// The counts and the generation they were counted at.
+    cached: Mutex<Option<(u64, CounterCounts)>>,
+}
+
+/// Open counters by service id.
+pub type CounterCounts = Arc<HashMap<i64, u32>>;
+
+impl OpenCounters {
+    /// How many open, unpaused counters serve each service (services no counter serves are absent).
+    pub fn get(&self, c: &Connection) -> Result<CounterCounts> {
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some((g, counts)) = &*self.cached.lock().unwrap_or_else(|e| e.into_inner())
+            && *g == generation
+        {
+            return Ok(counts.clone());
+        }
+        let counts: CounterCounts = Arc::new(office::open_counters_per_service(c)?.into_iter().collect());
+        // Keep it only if no change was committed while counting: this snapshot may predate it.
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::Acquire) == generation {
+            *cached = Some((generation, counts.clone()));
+        }
+        Ok(counts)
+    }
+
+    /// For one service.
+    pub fn of(&self, c: &Connection, service_id: i64) -> Result<u32> {
+        Ok(self.get(c)?.get(&service_id).copied().unwrap_or(0))
+    }
+
+    fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// The tables whose changes change the open counters.
+const COUNTER_TABLES: &[&str] = &["counters", "counter_services", "counter_sessions", "services"];
+
+/// The live events the feed can replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeedBounds {
+    /// The oldest event still kept, if any.
+    pub oldest: Option<i64>,
+    /// The newest event ever given (0 when none), kept or pruned.
+    pub newest: i64,
+}
+
+impl FeedBounds {
+    /// Whether a client whose last event was `last` can be given every event after it.
+    pub fn can_resume_after(&self, last: i64) -> bool {
+        last <= self.newest && self.oldest.map_or(last == self.newest, |oldest| last >= oldest - 1)
+    }
 }
 
 /// What an operation sees while it runs on the writer: the open transaction and the events it emits.
@@ -95,6 +159,7 @@ pub struct Store {
     read_permits: Arc<Semaphore>,
     feed: broadcast::Sender<FeedItem>,
     clock: Clock,
+    open_counters: Arc<OpenCounters>,
 }
 
 /// How the store commits.
@@ -103,11 +168,38 @@ pub struct StoreOptions {
     /// Commit many pending operations in one transaction (the default); `false` commits each alone,
     /// the naive baseline that the benchmark compares against.
     pub group_commit: bool,
+    /// SQLite's `synchronous` setting: `Full` (the default) is what makes an acknowledged operation
+    /// survive a power cut. The others exist only so the power-cut test can show that it catches them.
+    pub synchronous: Synchronous,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { group_commit: true }
+        Self {
+            group_commit: true,
+            synchronous: Synchronous::Full,
+        }
+    }
+}
+
+/// SQLite's `PRAGMA synchronous`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Synchronous {
+    #[default]
+    Full,
+    /// Unsafe: in WAL mode a commit is not flushed to disk.
+    Normal,
+    /// Unsafe: nothing is flushed.
+    Off,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Off => "OFF",
+        }
     }
 }
 
@@ -117,6 +209,7 @@ impl Store {
         let mut conn = Connection::open(path)
             .map_err(|e| Error::Unavailable(format!("cannot open database {}: {e}", path.display())))?;
         configure(&conn)?;
+        conn.pragma_update(None, "synchronous", options.synchronous.pragma())?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Unavailable(format!(
@@ -127,14 +220,27 @@ impl Store {
         migrate(&mut conn)?;
         let (jobs, rx) = mpsc::channel::<Job>(4096);
         let (feed, _) = broadcast::channel(4096);
-        let writer_feed = feed.clone();
-        let writer_clock = clock.clone();
-        let batch = if options.group_commit { MAX_BATCH } else { 1 };
+        let open_counters = Arc::new(OpenCounters::default());
+        let counters_touched = Arc::new(AtomicBool::new(false));
+        let touched = counters_touched.clone();
+        conn.update_hook(Some(move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
+            if COUNTER_TABLES.contains(&table) {
+                touched.store(true, Ordering::Relaxed);
+            }
+        }));
+        let writer = Writer {
+            feed: feed.clone(),
+            clock: clock.clone(),
+            max_batch: if options.group_commit { MAX_BATCH } else { 1 },
+            open_counters: open_counters.clone(),
+            counters_touched,
+        };
         std::thread::Builder::new()
             .name("turno-writer".into())
-            .spawn(move || writer_loop(conn, rx, writer_feed, writer_clock, batch))
+            .spawn(move || writer.run(conn, rx))
             .map_err(Error::internal)?;
         Ok(Store {
+            open_counters,
             path: Arc::new(path.to_owned()),
             jobs,
             readers: Arc::default(),
@@ -146,6 +252,11 @@ impl Store {
 
     pub fn now(&self) -> Timestamp {
         (self.clock)()
+    }
+
+    /// The open counters per service, counted once per change.
+    pub fn open_counters(&self) -> Arc<OpenCounters> {
+        self.open_counters.clone()
     }
 
     /// Runs `f` on the writer inside a transaction; answers once the transaction is durable.
@@ -216,11 +327,13 @@ impl Store {
         self.feed.subscribe()
     }
 
-    /// Stored live events after `id`, oldest first, at most `limit`.
-    pub async fn feed_after(&self, id: i64, limit: u32) -> Result<Vec<FeedItem>> {
+    /// Stored live events after `id`, oldest first, at most [`FEED_PAGE`].
+    pub async fn feed_after(&self, id: i64) -> Result<Vec<FeedItem>> {
         self.read(move |c| {
-            let mut stmt = c.prepare_cached("SELECT id, name, data FROM feed WHERE id > ?1 ORDER BY id LIMIT ?2")?;
-            let rows = stmt.query_map([id, i64::from(limit)], |r| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT id, name, data FROM feed WHERE id > ?1 ORDER BY id LIMIT {FEED_PAGE}"
+            ))?;
+            let rows = stmt.query_map([id], |r| {
                 Ok(FeedItem {
                     id: r.get(0)?,
                     name: r.get::<_, String>(1)?.into(),
@@ -234,13 +347,31 @@ impl Store {
 
     /// The id of the newest live event, 0 when none.
     pub async fn last_feed_id(&self) -> Result<i64> {
-        self.read(|c| Ok(c.query_row("SELECT COALESCE(MAX(id), 0) FROM feed", [], |r| r.get(0))?))
-            .await
+        Ok(self.feed_bounds().await?.newest)
+    }
+
+    /// The ids the feed still holds, and the newest ever given.
+    pub async fn feed_bounds(&self) -> Result<FeedBounds> {
+        self.read(|c| {
+            let oldest: Option<i64> = c.query_row("SELECT MIN(id) FROM feed", [], |r| r.get(0))?;
+            // The feed's ids are never reused (AUTOINCREMENT): the newest given may have been pruned.
+            let newest: i64 = c.query_row(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'feed'), 0)",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(FeedBounds { oldest, newest })
+        })
+        .await
     }
 }
 
+/// Prepared statements each connection keeps: every statement the office runs, with room to spare.
+const STATEMENT_CACHE: usize = 64;
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(())
@@ -275,6 +406,64 @@ pub fn prune_feed(conn: &Connection, before: Timestamp) -> Result<usize> {
     Ok(conn.execute("DELETE FROM feed WHERE at < ?1", [before.as_millisecond()])?)
 }
 
+/// Erases the free text that people wrote before `before`: clerks' notes on finished tickets and the
+/// reasons of pauses. The tickets, their events and the ratings stay for the statistics.
+pub fn erase_notes(conn: &Connection, before: Timestamp) -> Result<usize> {
+    let before = before.as_millisecond();
+    let notes = conn.execute(
+        "UPDATE tickets SET note = NULL WHERE note IS NOT NULL AND finished_at < ?1",
+        [before],
+    )?;
+    let pauses = conn.execute(
+        "UPDATE clerk_events SET reason = NULL WHERE reason IS NOT NULL AND at < ?1",
+        [before],
+    )?;
+    let sessions = conn.execute(
+        "UPDATE counter_sessions SET paused_reason = NULL WHERE paused_reason IS NOT NULL AND closed_at < ?1",
+        [before],
+    )?;
+    Ok(notes + pauses + sessions)
+}
+
+/// Deletes printer alerts older than `before`.
+pub fn prune_printer_alerts(conn: &Connection, before: Timestamp) -> Result<usize> {
+    Ok(conn.execute("DELETE FROM printer_alerts WHERE at < ?1", [before.as_millisecond()])?)
+}
+
+/// Copies the database at `db` into a new file `out`: one consistent snapshot (`VACUUM INTO` reads in
+/// one transaction), safe while a server writes to `db`, flushed to disk, and checked. Returns the
+/// schema version of the copy.
+pub fn backup(db: &Path, out: &Path) -> Result<u32> {
+    if out.exists() {
+        return Err(Error::invalid(format!(
+            "{} exists already: choose a new file for the backup",
+            out.display()
+        )));
+    }
+    let target = out
+        .to_str()
+        .ok_or_else(|| Error::invalid("the backup's path must be valid UTF-8"))?;
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| Error::Unavailable(format!("cannot open database {}: {e}", db.display())))?;
+    configure(&conn)?;
+    conn.execute("VACUUM INTO ?1", [target])?;
+    drop(conn);
+    std::fs::File::open(out)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::internal(format!("cannot flush {}: {e}", out.display())))?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    let copy = Connection::open_with_flags(out, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(Error::internal(format!(
+            "the backup fails its integrity check: {check}"
+        )));
+    }
+    Ok(copy.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
 /// Waiting tickets of every service.
 pub fn waiting_counts(conn: &Connection) -> Result<Vec<ServiceCount>> {
     let mut stmt = conn.prepare_cached(
@@ -290,32 +479,41 @@ pub fn waiting_counts(conn: &Connection) -> Result<Vec<ServiceCount>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn writer_loop(
-    conn: Connection,
-    mut rx: mpsc::Receiver<Job>,
+/// The writer thread's state.
+struct Writer {
     feed: broadcast::Sender<FeedItem>,
     clock: Clock,
     max_batch: usize,
-) {
-    let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
-        while batch.len() < max_batch {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+    open_counters: Arc<OpenCounters>,
+    /// Set by the update hook when a batch changed a table of [`COUNTER_TABLES`].
+    counters_touched: Arc<AtomicBool>,
+}
+
+impl Writer {
+    fn run(self, conn: Connection, mut rx: mpsc::Receiver<Job>) {
+        let mut batch: Vec<Job> = Vec::with_capacity(self.max_batch);
+        while let Some(first) = rx.blocking_recv() {
+            batch.push(first);
+            while batch.len() < self.max_batch {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
             }
-        }
-        let (replies, committed, emitted) = run_batch(&conn, batch.drain(..), &clock);
-        if committed.is_ok() {
-            for item in emitted {
-                let _ = feed.send(item);
+            let (replies, committed, emitted) = run_batch(&conn, batch.drain(..), &self.clock);
+            if self.counters_touched.swap(false, Ordering::Relaxed) {
+                self.open_counters.invalidate();
             }
-        } else if let Err(e) = &committed {
-            tracing::error!(error = %e, "a group commit failed; its operations were not recorded");
-        }
-        for reply in replies {
-            reply(committed.as_ref().map(|_| ()).map_err(Error::internal));
+            if committed.is_ok() {
+                for item in emitted {
+                    let _ = self.feed.send(item);
+                }
+            } else if let Err(e) = &committed {
+                tracing::error!(error = %e, "a group commit failed; its operations were not recorded");
+            }
+            for reply in replies {
+                reply(committed.as_ref().map(|_| ()).map_err(Error::internal));
+            }
         }
     }
 }

@@ -6,8 +6,8 @@ use rusqlite::{Connection, Row, named_params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use turno_shared::api::{
-    Counter, CounterInput, Device, Localized, Outcome, PrinterAlert, PrinterStatus, REFERENCE_LANGUAGE, Service,
-    ServiceInput, User,
+    Counter, CounterInput, Device, ErrorCode, Localized, Outcome, PrinterAlert, PrinterStatus, REFERENCE_LANGUAGE,
+    Service, ServiceInput, User,
 };
 use turno_shared::domain::{DeviceKind, Role, ServicePrefix, WeeklyHours};
 
@@ -38,7 +38,7 @@ pub(crate) fn ts(ms: i64) -> rusqlite::Result<Timestamp> {
 
 fn unique_or(e: rusqlite::Error, message: impl FnOnce() -> String) -> Error {
     if is_unique_violation(&e) {
-        Error::conflict("already_exists", message())
+        Error::conflict(ErrorCode::AlreadyExists, message())
     } else {
         e.into()
     }
@@ -274,6 +274,14 @@ pub fn counter_service_rules(c: &Connection, counter_id: i64) -> Result<Vec<Coun
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Whether a counter serves a service.
+pub fn counter_serves(c: &Connection, counter_id: i64, service_id: i64) -> Result<bool> {
+    Ok(
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM counter_services WHERE counter_id = ?1 AND service_id = ?2)")?
+            .query_row([counter_id, service_id], |r| r.get(0))?,
+    )
+}
+
 pub fn counter_name(c: &Connection, id: i64) -> Result<Option<String>> {
     optional(
         c.prepare_cached("SELECT name FROM counters WHERE id = ?1")?
@@ -310,6 +318,21 @@ pub fn user_by_username(c: &Connection, username: &str) -> Result<Option<(User, 
         "SELECT id, username, display_name, role, active, password_hash FROM users WHERE username = ?1",
     )?;
     optional(stmt.query_row([username], |r| Ok((user_row(r)?, r.get(5)?))))
+}
+
+/// Every user with their password hash.
+pub fn users_with_hashes(c: &Connection) -> Result<Vec<(User, String)>> {
+    let mut stmt =
+        c.prepare_cached("SELECT id, username, display_name, role, active, password_hash FROM users ORDER BY id")?;
+    let rows = stmt.query_map([], |r| Ok((user_row(r)?, r.get(5)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Sets a user's password hash and makes the user active.
+pub fn set_password(c: &Connection, user_id: i64, hash: &str) -> Result<()> {
+    c.prepare_cached("UPDATE users SET password_hash = ?2, active = 1 WHERE id = ?1")?
+        .execute(rusqlite::params![user_id, hash])?;
+    Ok(())
 }
 
 pub fn insert_user(
@@ -479,7 +502,7 @@ pub fn open_session(c: &Connection, counter_id: i64, user_id: i64, now: Timestam
         .map_err(|e| {
             if is_unique_violation(&e) {
                 Error::conflict(
-                    "counter_taken",
+                    ErrorCode::CounterTaken,
                     "this counter or this clerk already has an open session",
                 )
             } else {
@@ -511,17 +534,6 @@ pub fn clerk_event(c: &Connection, session_id: i64, kind: &str, reason: Option<&
     c.prepare_cached("INSERT INTO clerk_events (session_id, kind, reason, at) VALUES (?1, ?2, ?3, ?4)")?
         .execute(rusqlite::params![session_id, kind, reason, now.as_millisecond()])?;
     Ok(())
-}
-
-/// How many open, unpaused counters serve a service.
-pub fn open_counters_for(c: &Connection, service_id: i64) -> Result<u32> {
-    Ok(c.prepare_cached(
-        "SELECT COUNT(*) FROM counter_services cs
-         JOIN counters k ON k.id = cs.counter_id AND k.active = 1
-         JOIN counter_sessions s ON s.counter_id = cs.counter_id AND s.closed_at IS NULL AND s.paused_reason IS NULL
-         WHERE cs.service_id = ?1",
-    )?
-    .query_row([service_id], |r| r.get(0))?)
 }
 
 /// How many open, unpaused counters serve each service: `(service_id, counters)`.

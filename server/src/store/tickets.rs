@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use rusqlite::{Connection, Row, named_params};
-use turno_shared::api::TicketView;
+use turno_shared::api::{ErrorCode, TicketEvent, TicketView};
 use turno_shared::domain::{BadReason, Candidate, Code, Priority, Rating, ServicePrefix, TicketNumber, TicketState};
 
 use super::office::{CounterService, parse as parse_column, ts as timestamp_column};
@@ -118,11 +118,15 @@ pub fn at_counter(c: &Connection, counter_id: i64) -> Result<Option<Ticket>> {
 }
 
 /// Tickets in `state`, oldest first, at most `limit`.
-pub fn list_in_state(c: &Connection, state: TicketState, limit: u32) -> Result<Vec<Ticket>> {
+/// The most tickets [`list_in_state`] returns.
+pub const LIST_LIMIT: u32 = 1000;
+
+/// Tickets in a state, oldest first, at most [`LIST_LIMIT`].
+pub fn list_in_state(c: &Connection, state: TicketState) -> Result<Vec<Ticket>> {
     let mut stmt = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM tickets WHERE state = ?1 ORDER BY issued_at, id LIMIT ?2"
+        "SELECT {COLUMNS} FROM tickets WHERE state = ?1 ORDER BY issued_at, id LIMIT {LIST_LIMIT}"
     ))?;
-    let rows = stmt.query_map(rusqlite::params![state.as_str(), limit], row)?;
+    let rows = stmt.query_map([state.as_str()], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -157,7 +161,7 @@ pub fn insert(c: &Connection, t: &NewTicket<'_>) -> Result<i64> {
     .map_err(|e| {
         if is_unique_violation(&e) {
             Error::conflict(
-                "duplicate_number",
+                ErrorCode::DuplicateNumber,
                 format!("number {} was already issued today", t.number),
             )
         } else {
@@ -184,13 +188,21 @@ pub fn update(c: &Connection, t: &Ticket) -> Result<()> {
     Ok(())
 }
 
-/// Appends to the event log, from which statistics are computed.
+/// Who made a ticket change: the clerk (or back-office user) and the counter they acted from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct By {
+    pub user_id: Option<i64>,
+    pub counter_id: Option<i64>,
+}
+
+/// Appends to the event log, from which statistics are computed. The event's counter is the one the
+/// change was made from, else the ticket's.
 pub fn record_event(
     c: &Connection,
     t: &Ticket,
     action: &str,
     from: Option<TicketState>,
-    user_id: Option<i64>,
+    by: By,
     at: Timestamp,
 ) -> Result<()> {
     c.prepare_cached(
@@ -200,9 +212,31 @@ pub fn record_event(
     .execute(named_params! {
         ":ticket": t.id, ":action": action, ":from": from.map(TicketState::as_str),
         ":to": t.state.as_str(), ":at": at.as_millisecond(), ":service": t.service_id,
-        ":counter": t.counter_id, ":user": user_id, ":outcome": t.outcome.as_ref().map(Code::as_str),
+        ":counter": by.counter_id.or(t.counter_id), ":user": by.user_id,
+        ":outcome": t.outcome.as_ref().map(Code::as_str),
     })?;
     Ok(())
+}
+
+/// A ticket's history, oldest first.
+pub fn events_of(c: &Connection, ticket_id: i64) -> Result<Vec<TicketEvent>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT action, from_state, to_state, at, service_id, counter_id, user_id, outcome FROM ticket_events
+         WHERE ticket_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([ticket_id], |r| {
+        Ok(TicketEvent {
+            action: r.get(0)?,
+            from_state: r.get::<_, Option<String>>(1)?.map(|s| parse_column(&s)).transpose()?,
+            to_state: parse_column(&r.get::<_, String>(2)?)?,
+            at: timestamp_column(r.get(3)?)?,
+            service_id: r.get(4)?,
+            counter_id: r.get(5)?,
+            user_id: r.get(6)?,
+            outcome: r.get::<_, Option<String>>(7)?.map(|s| parse_column(&s)).transpose()?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The waiting tickets a counter could call, enough for the call policy to choose exactly: per service
@@ -303,14 +337,19 @@ pub fn people_ahead(c: &Connection, t: &Ticket) -> Result<u32> {
     )?)
 }
 
-/// Service times (call to finish, in seconds) of the latest `limit` tickets a service finished.
-pub fn recent_service_secs(c: &Connection, service_id: i64, limit: u32) -> Result<Vec<u32>> {
-    let mut stmt = c.prepare_cached(
+/// How many recent service times the estimate learns from.
+pub const SERVICE_TIME_SAMPLES: u32 = 20;
+
+/// Service times (call to finish, in seconds) of the latest [`SERVICE_TIME_SAMPLES`] tickets a
+/// service finished.
+pub fn recent_service_secs(c: &Connection, service_id: i64) -> Result<Vec<u32>> {
+    // The limit is written into the statement: a bound one would re-prepare it on every call.
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT (finished_at - COALESCE(started_at, called_at)) / 1000 FROM tickets
          WHERE state = 'done' AND service_id = ?1 AND called_at IS NOT NULL
-         ORDER BY finished_at DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(rusqlite::params![service_id, limit], |r| r.get::<_, i64>(0))?;
+         ORDER BY finished_at DESC LIMIT {SERVICE_TIME_SAMPLES}"
+    ))?;
+    let rows = stmt.query_map([service_id], |r| r.get::<_, i64>(0))?;
     Ok(rows
         .map(|r| r.map(|s| s.clamp(0, i64::from(u32::MAX)) as u32))
         .collect::<rusqlite::Result<_>>()?)
@@ -369,7 +408,10 @@ pub fn insert_rating(
     ])
     .map_err(|e| {
         if is_unique_violation(&e) {
-            Error::conflict("already_rated", format!("ticket {} has already been rated", t.number))
+            Error::conflict(
+                ErrorCode::AlreadyRated,
+                format!("ticket {} has already been rated", t.number),
+            )
         } else {
             e.into()
         }

@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use serde_json::json;
+use turno_shared::api::ErrorCode;
 
 use crate::support::TestOffice;
 
@@ -61,7 +62,7 @@ async fn every_route_refuses_missing_wrong_and_wrong_role_credentials() {
                 "{method} {path} without credentials: {}",
                 a.body
             );
-            assert_eq!(a.code(), "unauthenticated");
+            assert_eq!(a.code(), ErrorCode::Unauthenticated);
             let a = office.call(&method, &concrete, Some("not-a-token"), body.clone()).await;
             assert_eq!(
                 a.status,
@@ -75,7 +76,7 @@ async fn every_route_refuses_missing_wrong_and_wrong_role_credentials() {
                 }
                 let a = office.call(&method, &concrete, Some(token), body.clone()).await;
                 assert_eq!(a.status, StatusCode::FORBIDDEN, "{method} {path} as {who}: {}", a.body);
-                assert_eq!(a.code(), "forbidden");
+                assert_eq!(a.code(), ErrorCode::Forbidden);
             }
             checked += 1;
         }
@@ -106,27 +107,122 @@ async fn a_clerk_acts_only_at_their_own_counter() {
     let a = office
         .call("POST", "/api/v1/counters/1/session", Some(&admin), None)
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "counter_taken"));
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::CounterTaken));
 }
 
 #[tokio::test]
 async fn failed_logins_are_rate_limited() {
     let office = TestOffice::new().await;
-    let wrong = json!({"username": "mrossi", "password": "wrong password"});
     for _ in 0..5 {
-        let a = office
-            .call("POST", "/api/v1/auth/login", None, Some(wrong.clone()))
-            .await;
-        assert_eq!((a.status, a.code()), (StatusCode::UNAUTHORIZED, "bad_credentials"));
+        let a = office.login_from("10.0.0.7", "mrossi", "wrong password").await;
+        assert_eq!(
+            (a.status, a.code()),
+            (StatusCode::UNAUTHORIZED, ErrorCode::BadCredentials)
+        );
     }
-    let right = json!({"username": "mrossi", "password": "sportello1"});
-    let a = office.call("POST", "/api/v1/auth/login", None, Some(right)).await;
+    let a = office.login_from("10.0.0.7", "mrossi", "sportello1").await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+        (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts)
     );
-    // Other users are not locked out.
-    office.login("lbianchi").await;
+    // Other users are not locked out, and the clerk can sign in at another desk.
+    assert_eq!(
+        office.login_from("10.0.0.7", "lbianchi", "sportello2").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        office.login_from("10.0.0.8", "mrossi", "sportello1").await.status,
+        StatusCode::OK
+    );
+}
+
+/// 100 wrong passwords sent at once are counted before they are checked: at most the allowance is
+/// tried, the rest are refused without hashing, and the real clerk at another desk still signs in.
+#[tokio::test]
+async fn a_flood_of_guesses_is_counted_before_hashing_and_locks_no_one_out() {
+    let office = TestOffice::new().await;
+    let answers = futures_util::future::join_all((0..100).map(|i| {
+        let office = &office;
+        async move { office.login_from("10.0.0.66", "mrossi", &format!("guess {i}")).await }
+    }))
+    .await;
+    let tried = answers.iter().filter(|a| a.status == StatusCode::UNAUTHORIZED).count();
+    let refused = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS || a.status == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert!(tried <= 5, "{tried} guesses were checked");
+    assert_eq!(tried + refused, 100, "every guess is answered 401, 429 or 503");
+    assert!(
+        office.state.password_checks() <= 5,
+        "{} hashes spent on guesses",
+        office.state.password_checks()
+    );
+    let a = office.login_from("10.0.0.8", "mrossi", "sportello1").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+}
+
+/// Many logins from many addresses at once: the hashing queue is bounded, so the excess is answered
+/// 503 at once instead of waiting behind the others.
+#[tokio::test]
+async fn the_hashing_queue_is_bounded() {
+    let office = TestOffice::new().await;
+    let answers = futures_util::future::join_all((0..120).map(|i| {
+        let office = &office;
+        async move { office.login_from(&format!("10.1.0.{}", i + 1), "nobody", "x").await }
+    }))
+    .await;
+    let busy = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    let checked = answers.iter().filter(|a| a.status == StatusCode::UNAUTHORIZED).count();
+    assert_eq!(busy + checked, 120);
+    assert!(busy > 0, "120 logins at once all waited for the hashing thread");
+    assert!(
+        answers
+            .iter()
+            .filter(|a| a.status == StatusCode::SERVICE_UNAVAILABLE)
+            .all(|a| a.code() == ErrorCode::Unavailable)
+    );
+    // The clerk's own retry goes through once the burst is over.
+    let a = office.login_from("10.0.0.8", "mrossi", "sportello1").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+}
+
+/// Unknown and inactive usernames cost one password hash, like real ones: neither the answer nor its
+/// time tells which usernames exist or are active.
+#[tokio::test]
+async fn unknown_and_inactive_users_cost_the_same_hash() {
+    let office = TestOffice::new().await;
+    let admin = office.login("admin").await;
+    let users = office.call("GET", "/api/v1/admin/users", Some(&admin), None).await.body;
+    let gverdi = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "gverdi")
+        .unwrap()
+        .clone();
+    let id = gverdi["id"].as_i64().unwrap();
+    let a = office
+        .call("DELETE", &format!("/api/v1/admin/users/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    for (who, password) in [
+        ("gverdi", "sportello3"),
+        ("nobody", "sportello3"),
+        ("lbianchi", "wrong"),
+    ] {
+        let before = office.state.password_checks();
+        let a = office.login_from("10.0.0.9", who, password).await;
+        assert_eq!(
+            (a.status, a.code()),
+            (StatusCode::UNAUTHORIZED, ErrorCode::BadCredentials),
+            "{who}"
+        );
+        assert_eq!(office.state.password_checks() - before, 1, "{who} cost one hash");
+    }
 }
 
 #[tokio::test]
@@ -196,4 +292,213 @@ async fn logins_expire() {
     office.advance(jiff::SignedDuration::from_hours(13));
     let a = office.call("GET", "/api/v1/counters/1", Some(&clerk), None).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Reads a live-event stream until it ends; panics if it is still open after `within`.
+async fn stream_ends(office: &TestOffice, token: &str, action: impl std::future::Future<Output = ()>) {
+    use http_body_util::BodyExt;
+    let req = axum::http::Request::builder()
+        .uri("/api/v1/events")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(office.router.clone(), req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut body = resp.into_body();
+    action.await;
+    // The stream checks its credentials once per keep-alive period (1 s here); 20 s is only a bound.
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(frame) = body.frame().await {
+            if frame.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived its credentials");
+}
+
+async fn stream_office() -> TestOffice {
+    TestOffice::with_config(|c| c.limits.stream_keepalive_secs = 1).await
+}
+
+#[tokio::test]
+async fn live_streams_end_when_their_credentials_do() {
+    // Signed out.
+    let office = stream_office().await;
+    let clerk = office.login("mrossi").await;
+    stream_ends(&office, &clerk, async {
+        let a = office.call("POST", "/api/v1/auth/logout", Some(&clerk), None).await;
+        assert_eq!(a.status, StatusCode::OK);
+    })
+    .await;
+    // A revoked display.
+    let admin = office.login("admin").await;
+    let display = office.display.clone();
+    stream_ends(&office, &display, async {
+        let devices = office
+            .call("GET", "/api/v1/admin/devices", Some(&admin), None)
+            .await
+            .body;
+        let id = devices
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == "display")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let a = office
+            .call("DELETE", &format!("/api/v1/admin/devices/{id}"), Some(&admin), None)
+            .await;
+        assert_eq!(a.status, StatusCode::OK);
+    })
+    .await;
+    // A deactivated user.
+    let clerk = office.login("lbianchi").await;
+    stream_ends(&office, &clerk, async {
+        let users = office.call("GET", "/api/v1/admin/users", Some(&admin), None).await.body;
+        let id = users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == "lbianchi")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let a = office
+            .call("DELETE", &format!("/api/v1/admin/users/{id}"), Some(&admin), None)
+            .await;
+        assert_eq!(a.status, StatusCode::OK);
+    })
+    .await;
+    // An expired login.
+    let clerk = office.login("gverdi").await;
+    stream_ends(&office, &clerk, async {
+        office.advance(jiff::SignedDuration::from_hours(13));
+    })
+    .await;
+}
+
+/// A clerk acts on the tickets of their counter's services and on those transferred to their counter;
+/// the back office may act on any waiting ticket; each action names who made it and from where.
+#[tokio::test]
+async fn clerks_act_only_on_their_counters_tickets() {
+    let office = TestOffice::new().await;
+    // Sportello 1 serves anagrafe (A) and stato civile (B); Sportello 3 tributi (C) and protocollo (D).
+    let maria = office.clerk_at("mrossi", 1).await;
+    let giulia = office.clerk_at("gverdi", 3).await;
+    let tributi = office.issue(3, false).await;
+    let c1 = tributi["ticket"]["id"].as_i64().unwrap();
+    let refused = |a: crate::support::Answer| {
+        assert_eq!(
+            (a.status, a.code()),
+            (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            "{}",
+            a.body
+        );
+    };
+    refused(
+        office
+            .call(
+                "POST",
+                "/api/v1/counters/1/call",
+                Some(&maria),
+                Some(json!({"ticket_id": c1})),
+            )
+            .await,
+    );
+    refused(
+        office
+            .call("POST", &format!("/api/v1/tickets/{c1}/cancel"), Some(&maria), None)
+            .await,
+    );
+    refused(
+        office
+            .call(
+                "POST",
+                &format!("/api/v1/tickets/{c1}/transfer"),
+                Some(&maria),
+                Some(json!({"service_id": 1})),
+            )
+            .await,
+    );
+    // A ticket of Maria's service transferred to Sportello 3 is Giulia's, not Maria's.
+    let anagrafe = office.issue(1, false).await;
+    let a1 = anagrafe["ticket"]["id"].as_i64().unwrap();
+    let a = office
+        .call(
+            "POST",
+            &format!("/api/v1/tickets/{a1}/transfer"),
+            Some(&maria),
+            Some(json!({"counter_id": 3})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    refused(
+        office
+            .call("POST", &format!("/api/v1/tickets/{a1}/cancel"), Some(&maria), None)
+            .await,
+    );
+    refused(
+        office
+            .call(
+                "POST",
+                "/api/v1/counters/1/call",
+                Some(&maria),
+                Some(json!({"ticket_id": a1})),
+            )
+            .await,
+    );
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/counters/3/call",
+            Some(&giulia),
+            Some(json!({"ticket_id": a1})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    // The back office, at no counter, cancels the tributi ticket.
+    let admin = office.login("admin").await;
+    let a = office
+        .call("POST", &format!("/api/v1/tickets/{c1}/cancel"), Some(&admin), None)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    // The history says who did what from where.
+    let history = office
+        .call("GET", &format!("/api/v1/tickets/{a1}/events"), Some(&giulia), None)
+        .await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.body);
+    let steps: Vec<(String, Option<i64>)> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap().to_owned(), e["counter_id"].as_i64()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("issue".into(), None),
+            ("transfer".into(), Some(1)),
+            ("call".into(), Some(3))
+        ]
+    );
+    let history = office
+        .call("GET", &format!("/api/v1/tickets/{c1}/events"), Some(&admin), None)
+        .await
+        .body;
+    let cancel = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(cancel["action"], "cancel");
+    assert_eq!(cancel["counter_id"], serde_json::Value::Null);
+    let users = office.call("GET", "/api/v1/admin/users", Some(&admin), None).await.body;
+    let admin_id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "admin")
+        .unwrap()["id"]
+        .clone();
+    assert_eq!(cancel["user_id"], admin_id);
 }

@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use jiff::SignedDuration;
 use serde_json::{Value, json};
+use turno_shared::api::ErrorCode;
 
 use crate::support::TestOffice;
 
@@ -45,7 +46,7 @@ async fn numbers_restart_each_office_day_and_old_tickets_expire() {
         .await;
     assert_eq!(
         (again.status, again.code()),
-        (StatusCode::CONFLICT, "illegal_transition"),
+        (StatusCode::CONFLICT, ErrorCode::IllegalTransition),
         "{}",
         again.body
     );
@@ -182,18 +183,37 @@ async fn the_estimate_learns_from_service_times_and_open_counters() {
     assert_eq!(third["people_ahead"], 2);
     // Counters 1, 2 and 5 serve Anagrafe; only counter 1 is open: 2 people × 10 minutes.
     assert_eq!(third["estimated_wait_minutes"], 20);
-    office.clerk_at("lbianchi", 2).await;
+    let luca = office.clerk_at("lbianchi", 2).await;
     let token = third["token"].as_str().unwrap();
-    let status = office
-        .call("GET", &format!("/api/v1/public/tickets/{token}"), None, None)
-        .await;
-    assert_eq!(
+    let estimate = || async {
+        let status = office
+            .call("GET", &format!("/api/v1/public/tickets/{token}"), None, None)
+            .await;
         (
             status.body["people_ahead"].clone(),
-            status.body["estimated_wait_minutes"].clone()
-        ),
-        (json!(2), json!(10))
-    );
+            status.body["estimated_wait_minutes"].clone(),
+        )
+    };
+    assert_eq!(estimate().await, (json!(2), json!(10)));
+    // A paused counter serves nobody: the estimate follows at once, and again when it resumes.
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/counters/2/pause",
+            Some(&luca),
+            Some(json!({"reason": "pausa"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(estimate().await, (json!(2), json!(20)));
+    office
+        .call("POST", "/api/v1/counters/2/resume", Some(&luca), None)
+        .await;
+    assert_eq!(estimate().await, (json!(2), json!(10)));
+    office
+        .call("DELETE", "/api/v1/counters/2/session", Some(&luca), None)
+        .await;
+    assert_eq!(estimate().await, (json!(2), json!(20)));
 }
 
 #[tokio::test]
@@ -201,6 +221,8 @@ async fn ratings_are_once_for_finished_tickets_of_today() {
     let office = TestOffice::new().await;
     let ticket = office.issue(1, false).await;
     let token = ticket["token"].as_str().unwrap().to_owned();
+    let code = ticket["rating_code"].as_str().unwrap().to_owned();
+    assert!(code.starts_with("A001-"), "{code}");
     let rate =
         |code: &str, rating: &str, reason: Option<&str>| json!({"code": code, "rating": rating, "reason": reason});
     let a = office
@@ -208,10 +230,10 @@ async fn ratings_are_once_for_finished_tickets_of_today() {
             "POST",
             "/api/v1/ratings",
             Some(&office.kiosk),
-            Some(rate("A001", "good", None)),
+            Some(rate(&code, "good", None)),
         )
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "not_rateable"));
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::NotRateable));
     let clerk = office.clerk_at("mrossi", 1).await;
     office
         .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
@@ -231,22 +253,26 @@ async fn ratings_are_once_for_finished_tickets_of_today() {
             "POST",
             "/api/v1/ratings",
             Some(&office.kiosk),
-            Some(rate("A001", "good", Some("waiting_time"))),
+            Some(rate(&code, "good", Some("waiting_time"))),
         )
         .await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+        (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)
     );
     let a = office
         .call(
             "POST",
             "/api/v1/ratings",
             Some(&office.kiosk),
-            Some(rate("a1", "bad", Some("waiting_time"))),
+            Some(rate(
+                &code.replace('-', " ").to_lowercase(),
+                "bad",
+                Some("waiting_time"),
+            )),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.status, StatusCode::OK, "typed in lower case with a space: {}", a.body);
     let a = office
         .call(
             "POST",
@@ -255,7 +281,7 @@ async fn ratings_are_once_for_finished_tickets_of_today() {
             Some(rate(&token, "good", None)),
         )
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "already_rated"));
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::AlreadyRated));
     let a = office
         .call(
             "POST",
@@ -264,16 +290,16 @@ async fn ratings_are_once_for_finished_tickets_of_today() {
             Some(json!({"rating": "good"})),
         )
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "already_rated"));
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::AlreadyRated));
     let a = office
         .call(
             "POST",
             "/api/v1/ratings",
             Some(&office.kiosk),
-            Some(rate("Z999", "good", None)),
+            Some(rate("Z999-7M3KX", "good", None)),
         )
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!((a.status, a.code()), (StatusCode::NOT_FOUND, ErrorCode::NotFound));
     // Tomorrow, yesterday's ticket can no longer be rated.
     office.issue(1, false).await;
     office
@@ -308,7 +334,88 @@ async fn ratings_are_once_for_finished_tickets_of_today() {
             Some(json!({"rating": "good"})),
         )
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "not_today"), "{}", a.body);
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::CONFLICT, ErrorCode::NotToday),
+        "{}",
+        a.body
+    );
+}
+
+/// The number alone is called aloud in the waiting room: it must not be enough to rate the visit, and
+/// a kiosk cannot try check after check.
+#[tokio::test]
+async fn a_visit_is_rated_only_with_its_unguessable_code() {
+    let office = TestOffice::new().await;
+    let ticket = office.issue(1, false).await;
+    let code = ticket["rating_code"].as_str().unwrap().to_owned();
+    let clerk = office.clerk_at("mrossi", 1).await;
+    office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    let finished = office
+        .call(
+            "POST",
+            "/api/v1/tickets/1/finish",
+            Some(&clerk),
+            Some(json!({"outcome": "cie_richiesta"})),
+        )
+        .await;
+    assert_eq!(finished.status, StatusCode::OK, "{}", finished.body);
+    let rate = |code: &str| json!({"code": code, "rating": "bad"});
+    for number in ["A001", "A1", "a001"] {
+        let a = office
+            .call("POST", "/api/v1/ratings", Some(&office.kiosk), Some(rate(number)))
+            .await;
+        assert_eq!(
+            (a.status, a.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput),
+            "{number}: {}",
+            a.body
+        );
+    }
+    // Wrong checks are no ticket at all, and the kiosk is soon told to stop.
+    let wrong = |i: u32| {
+        let check: String = (0..5)
+            .map(|k| turno_shared::domain::RatingCode::ALPHABET[((i >> (5 * k)) & 31) as usize] as char)
+            .collect();
+        format!("A001-{check}")
+    };
+    let mut refused_after = None;
+    for i in 1..100 {
+        let guess = wrong(i);
+        if guess == code {
+            continue;
+        }
+        let a = office
+            .call("POST", "/api/v1/ratings", Some(&office.kiosk), Some(rate(&guess)))
+            .await;
+        match (a.status, a.code()) {
+            (StatusCode::NOT_FOUND, ErrorCode::NotFound) => {}
+            (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts) => {
+                refused_after = Some(i);
+                break;
+            }
+            other => panic!("guess {guess}: {other:?} {}", a.body),
+        }
+    }
+    let refused_after = refused_after.expect("a kiosk guessing codes is throttled");
+    assert!(refused_after <= 25, "throttled only after {refused_after} guesses");
+    // Nothing was rated by the guesses, and the citizen can rate at another kiosk.
+    let admin = office.login("admin").await;
+    let other_kiosk = office
+        .call(
+            "POST",
+            "/api/v1/admin/devices",
+            Some(&admin),
+            Some(json!({"name": "Chiosco 2", "kind": "kiosk"})),
+        )
+        .await;
+    let other_kiosk = other_kiosk.body["token"].as_str().unwrap().to_owned();
+    let a = office
+        .call("POST", "/api/v1/ratings", Some(&other_kiosk), Some(rate(&code)))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
 }
 
 #[tokio::test]
@@ -342,7 +449,7 @@ async fn pauses_block_calls_and_double_presses_are_harmless() {
     let a = office
         .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "counter_paused"));
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::CounterPaused));
     office
         .call("POST", "/api/v1/counters/1/resume", Some(&clerk), None)
         .await;
@@ -354,7 +461,10 @@ async fn pauses_block_calls_and_double_presses_are_harmless() {
     let a = office
         .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "ticket_in_progress"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::CONFLICT, ErrorCode::TicketInProgress)
+    );
     let a = office
         .call(
             "POST",
@@ -372,7 +482,10 @@ async fn pauses_block_calls_and_double_presses_are_harmless() {
             Some(json!({"outcome": "certificato"})),
         )
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "illegal_transition"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::CONFLICT, ErrorCode::IllegalTransition)
+    );
     let a = office
         .call("DELETE", "/api/v1/counters/1/session", Some(&clerk), None)
         .await;

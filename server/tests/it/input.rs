@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::json;
+use turno_shared::api::ErrorCode;
 
 use crate::support::TestOffice;
 
@@ -21,7 +22,7 @@ async fn malformed_requests_get_clear_json_errors() {
         }
         req.body(Body::from(body)).unwrap()
     };
-    let check = |status: StatusCode, code: &str, a: crate::support::Answer| {
+    let check = |status: StatusCode, code: ErrorCode, a: crate::support::Answer| {
         assert_eq!((a.status, a.code()), (status, code), "{}", a.body);
         assert!(
             !a.body["message"].as_str().unwrap_or("").is_empty(),
@@ -30,24 +31,24 @@ async fn malformed_requests_get_clear_json_errors() {
     };
     check(
         StatusCode::BAD_REQUEST,
-        "invalid_json",
+        ErrorCode::InvalidJson,
         office.send(raw("{\"service_id\": ", Some("application/json"))).await,
     );
     check(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ErrorCode::UnsupportedMediaType,
         office.send(raw("{\"service_id\": 1}", None)).await,
     );
     check(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_json",
+        ErrorCode::InvalidJson,
         office
             .send(raw("{\"service_id\": \"uno\"}", Some("application/json")))
             .await,
     );
     check(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_json",
+        ErrorCode::InvalidJson,
         office
             .send(raw(
                 "{\"service_id\": 1, \"priority\": \"vip\"}",
@@ -57,7 +58,7 @@ async fn malformed_requests_get_clear_json_errors() {
     );
     check(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_json",
+        ErrorCode::InvalidJson,
         office
             .send(raw("{\"service_id\": 1, \"surprise\": true}", Some("application/json")))
             .await,
@@ -65,14 +66,14 @@ async fn malformed_requests_get_clear_json_errors() {
     let huge = json!({"service_id": 1, "language": "x".repeat(100_000)});
     check(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
+        ErrorCode::BodyTooLarge,
         office
             .call("POST", "/api/v1/tickets", Some(&office.kiosk), Some(huge))
             .await,
     );
     check(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         office
             .call(
                 "POST",
@@ -84,7 +85,7 @@ async fn malformed_requests_get_clear_json_errors() {
     );
     check(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_input",
+        ErrorCode::InvalidInput,
         office
             .call(
                 "POST",
@@ -96,27 +97,27 @@ async fn malformed_requests_get_clear_json_errors() {
     );
     check(
         StatusCode::BAD_REQUEST,
-        "invalid_path",
+        ErrorCode::InvalidPath,
         office.call("GET", "/api/v1/tickets/abc", Some(&admin), None).await,
     );
     check(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         office.call("GET", "/api/v1/tickets/424242", Some(&admin), None).await,
     );
     check(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         office.call("GET", "/api/v1/nothing-here", None, None).await,
     );
     check(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         office.call("DELETE", "/api/v1/office", None, None).await,
     );
     check(
         StatusCode::BAD_REQUEST,
-        "invalid_query",
+        ErrorCode::InvalidQuery,
         office
             .call("GET", "/api/v1/tickets?state=lost", Some(&admin), None)
             .await,
@@ -144,7 +145,7 @@ async fn a_refused_change_writes_nothing() {
         .await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+        (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput),
         "{}",
         a.body
     );
@@ -158,7 +159,7 @@ async fn a_refused_change_writes_nothing() {
         .await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::CONFLICT, "already_exists"),
+        (StatusCode::CONFLICT, ErrorCode::AlreadyExists),
         "{}",
         a.body
     );
@@ -187,7 +188,7 @@ async fn a_refused_change_writes_nothing() {
         .await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::CONFLICT, "already_exists"),
+        (StatusCode::CONFLICT, ErrorCode::AlreadyExists),
         "{}",
         a.body
     );
@@ -230,7 +231,7 @@ async fn admin_crud_round_trips() {
         .await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::CONFLICT, "service_full"),
+        (StatusCode::CONFLICT, ErrorCode::ServiceFull),
         "{}",
         a.body
     );
@@ -260,7 +261,7 @@ async fn admin_crud_round_trips() {
         .await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+        (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)
     );
     let mut user = user;
     user["password"] = json!("una password lunga");
@@ -315,7 +316,7 @@ async fn admin_crud_round_trips() {
         .await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::CONFLICT, "service_closed"),
+        (StatusCode::CONFLICT, ErrorCode::ServiceClosed),
         "{}",
         a.body
     );
@@ -350,7 +351,7 @@ async fn admin_crud_round_trips() {
             None,
         )
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "self_lockout"));
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::SelfLockout));
     let a = office
         .call(
             "DELETE",

@@ -3,5 +3,6 @@
 mod auth;
 mod day;
 mod input;
+mod retention;
 mod store;
 mod support;

@@ -51,7 +51,7 @@ async fn a_failing_operation_leaves_nothing_and_spares_its_batch() {
                     ctx.conn
                         .execute("INSERT INTO settings (key, value) VALUES (?1, 'x')", [format!("k{i}")])?;
                     if i % 3 == 0 {
-                        return Err(Error::conflict("test", "refused"));
+                        return Err(Error::conflict(turno_shared::api::ErrorCode::AlreadyExists, "refused"));
                     }
                     if i % 7 == 0 {
                         panic!("an operation that panics");

@@ -13,6 +13,7 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 use turno_server::config::Config;
 use turno_server::{AppState, app, demo};
+use turno_shared::api::ErrorCode;
 
 pub struct TestOffice {
     pub router: Router,
@@ -31,8 +32,8 @@ pub struct Answer {
 
 impl Answer {
     /// The error code of an error answer.
-    pub fn code(&self) -> &str {
-        self.body["code"].as_str().unwrap_or("")
+    pub fn code(&self) -> ErrorCode {
+        serde_json::from_value(self.body["code"].clone()).unwrap_or(ErrorCode::Unknown)
     }
 }
 
@@ -52,7 +53,7 @@ impl TestOffice {
         let now = Arc::new(Mutex::new("2026-11-26T09:00:00Z".parse::<Timestamp>().unwrap()));
         let clock_now = now.clone();
         let (state, _stop) = AppState::new(&config, Arc::new(move || *clock_now.lock().unwrap())).unwrap();
-        let tokens = demo::create(&state.store).await.unwrap();
+        let tokens = demo::create(&state).await.unwrap();
         TestOffice {
             router: app(state.clone()),
             state,
@@ -92,6 +93,21 @@ impl TestOffice {
             status,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
+    }
+
+    /// A login attempt sent from the client address `from`.
+    pub async fn login_from(&self, from: &str, username: &str, password: &str) -> Answer {
+        let addr: std::net::SocketAddr = format!("{from}:40000").parse().unwrap();
+        let mut req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/auth/login")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                serde_json::json!({"username": username, "password": password}).to_string(),
+            ))
+            .unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+        self.send(req).await
     }
 
     pub async fn login(&self, username: &str) -> String {

@@ -12,12 +12,11 @@
 //! `return` from `no_show` puts back in the queue a citizen who arrives late, with the original arrival time.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::types::{InvalidValue, str_enum};
+use super::types::str_enum;
 
 str_enum! {
     /// Where a ticket is in its life. `expired` is the state of a ticket still open when its office

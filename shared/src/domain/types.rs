@@ -134,6 +134,112 @@ impl From<TicketNumber> for String {
     }
 }
 
+/// What a citizen types or scans to rate a visit: the ticket's number and five check characters that
+/// cannot be guessed from the number (25 bits), written `A012-7K3MX`. At most ten keypad presses.
+/// The server derives the check from the ticket's secret token; this type only carries and compares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RatingCode {
+    number: TicketNumber,
+    check: [u8; RatingCode::CHECK_LEN],
+}
+
+impl RatingCode {
+    /// Check characters after the number.
+    pub const CHECK_LEN: usize = 5;
+    /// Crockford's base 32: the digits and the capitals without I, L, O and U, so that nothing reads as
+    /// something else. When parsing, I and L are read as 1 and O as 0.
+    pub const ALPHABET: &'static [u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    /// The code of `number` whose check carries the low 25 bits of `bits`.
+    pub fn new(number: TicketNumber, bits: u32) -> Self {
+        let mut check = [0u8; Self::CHECK_LEN];
+        for (i, c) in check.iter_mut().enumerate() {
+            let shift = 5 * (Self::CHECK_LEN - 1 - i);
+            *c = Self::ALPHABET[((bits >> shift) & 31) as usize];
+        }
+        Self { number, check }
+    }
+
+    pub fn number(&self) -> TicketNumber {
+        self.number
+    }
+
+    /// The check characters, `7K3MX`.
+    pub fn check(&self) -> &str {
+        std::str::from_utf8(&self.check).expect("the alphabet is ASCII")
+    }
+
+    /// Whether both codes are the same, comparing the checks in constant time.
+    pub fn matches(&self, other: &RatingCode) -> bool {
+        let diff = self
+            .check
+            .iter()
+            .zip(other.check)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        diff == 0 && self.number == other.number
+    }
+}
+
+impl fmt::Display for RatingCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.number, self.check())
+    }
+}
+
+impl FromStr for RatingCode {
+    type Err = InvalidValue;
+    /// Accepts what a citizen types or a scanner sends: `A012-7K3MX`, `a0127k3mx`, `A12 7K3MX`. A dash
+    /// separates the number from the check; without one, the check is the last five characters.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || InvalidValue(format!("{s:?} is not a rating code like A012-7K3MX"));
+        let compact = |part: &str| -> Vec<char> {
+            part.chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_uppercase())
+                .collect()
+        };
+        let (number, check_chars) = match s.split_once('-') {
+            Some((number, check)) => (compact(number), compact(check)),
+            None => {
+                let mut all = compact(s);
+                let check = all.split_off(all.len().saturating_sub(Self::CHECK_LEN));
+                (all, check)
+            }
+        };
+        if number.is_empty() || check_chars.len() != Self::CHECK_LEN {
+            return Err(bad());
+        }
+        let number: TicketNumber = number.iter().collect::<String>().parse().map_err(|_| bad())?;
+        let mut check = [0u8; Self::CHECK_LEN];
+        for (slot, &c) in check.iter_mut().zip(&check_chars) {
+            let c = match c {
+                'I' | 'L' => '1',
+                'O' => '0',
+                c => c,
+            };
+            if !c.is_ascii() || !Self::ALPHABET.contains(&(c as u8)) {
+                return Err(bad());
+            }
+            *slot = c as u8;
+        }
+        Ok(Self { number, check })
+    }
+}
+
+impl TryFrom<String> for RatingCode {
+    type Error = InvalidValue;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<RatingCode> for String {
+    fn from(c: RatingCode) -> String {
+        c.to_string()
+    }
+}
+
 /// Documents a type that travels as a string in the OpenAPI document.
 macro_rules! string_schema {
     ($name:ty) => {
@@ -148,6 +254,7 @@ macro_rules! string_schema {
 pub(crate) use string_schema;
 
 string_schema!(TicketNumber);
+string_schema!(RatingCode);
 
 /// A short machine code (service code, outcome code, username): 1–32 of `a-z 0-9 _ -`, lower case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -211,12 +318,12 @@ macro_rules! str_enum {
             }
         }
 
-        impl FromStr for $name {
-            type Err = InvalidValue;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::domain::InvalidValue;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($s => Ok($name::$variant),)+
-                    _ => Err(InvalidValue(format!(
+                    _ => Err($crate::domain::InvalidValue(format!(
                         concat!("{:?} is not a valid ", stringify!($name), "; expected one of: {}"),
                         s,
                         [$($s),+].join(", ")
@@ -225,8 +332,8 @@ macro_rules! str_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
@@ -310,6 +417,52 @@ mod tests {
         check("", None);
         check("AB1", None);
         check("À1", None);
+    }
+
+    #[test]
+    fn rating_codes_carry_25_bits_and_read_what_citizens_type() {
+        let number: TicketNumber = "A012".parse().unwrap();
+        let code = RatingCode::new(number, 0x1ff_ffff);
+        assert_eq!(code.to_string(), "A012-ZZZZZ");
+        assert_eq!(RatingCode::new(number, 0).check(), "00000");
+        // Every bit of the 25 changes the check; the 26th does not.
+        for bit in 0..25 {
+            assert_ne!(
+                RatingCode::new(number, 1 << bit),
+                RatingCode::new(number, 0),
+                "bit {bit}"
+            );
+        }
+        assert_eq!(RatingCode::new(number, 1 << 25), RatingCode::new(number, 0));
+        let typed = RatingCode::new(number, 0b00111_10100_00011_10011_11101);
+        assert_eq!(typed.to_string(), "A012-7M3KX");
+        for input in ["A012-7M3KX", "a0127m3kx", " A12 7M3KX ", "A0012-7M3KX"] {
+            let parsed: RatingCode = input.parse().unwrap_or_else(|e| panic!("{input:?}: {e}"));
+            assert!(parsed.matches(&typed), "{input:?}");
+        }
+        // I, L and O are read as the digits they look like.
+        let ones = RatingCode::new(number, 0b00001_00001_00000_00000_00001);
+        assert!("A012-1L0O1".parse::<RatingCode>().unwrap().matches(&ones));
+        assert!("A012-II001".parse::<RatingCode>().unwrap().matches(&ones));
+        for wrong in [
+            "A012",
+            "A1",
+            "A012-7M3K",
+            "A012-7M3KU",
+            "0127M3KX",
+            "A012-7M3K!",
+            "A12345-7M3KX",
+            "",
+            "A012-7M3KX-1",
+            "-7M3KX",
+        ] {
+            assert!(wrong.parse::<RatingCode>().is_err(), "{wrong:?}");
+        }
+        assert!(!"A012-7M3KY".parse::<RatingCode>().unwrap().matches(&typed));
+        // Without a dash the check is the last five: a character left out makes another number.
+        assert!(!"A0127M3K".parse::<RatingCode>().unwrap().matches(&typed));
+        assert!(!"A013-7M3KX".parse::<RatingCode>().unwrap().matches(&typed));
+        assert_eq!(serde_json::to_string(&typed).unwrap(), "\"A012-7M3KX\"");
     }
 
     #[test]
