@@ -41,13 +41,12 @@ use tokio::runtime::Runtime;
 use turno_kiosk::backend::NetBackend;
 use turno_kiosk::controller::{PrintState, Screen, Timing};
 use turno_kiosk::kiosk::{self, Kiosk, TicketSettings};
-use turno_kiosk::printer::{
-    FakePrinter, PaperWidth, TicketLabels, TicketPrint, encode_ticket, open_transport, print_ticket,
-};
+use turno_kiosk::lang::Language;
+use turno_kiosk::printer::{FakePrinter, PaperWidth, TicketPrint, encode_ticket, open_transport, print_ticket};
 use turno_shared::api::{IssueRequest, IssuedTicket, ServiceView};
 use turno_shared::client::Client;
 use turno_shared::domain::Priority;
-use turno_ui::{KioskWindow, TicketTexts};
+use turno_ui::KioskWindow;
 
 /// Any single wait longer than this is a failure.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -138,7 +137,7 @@ impl Office {
                 turno_server::AppState::new(&config, turno_server::store::system_clock()).expect("server state");
             // The server lives as long as this process.
             std::mem::forget(stop);
-            let tokens = turno_server::demo::create(&state.store).await.expect("demo office");
+            let tokens = turno_server::demo::create(&state).await.expect("demo office");
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let url = format!("http://{}", listener.local_addr().expect("address"));
             let app = turno_server::app(state);
@@ -339,37 +338,11 @@ fn ticket_print(
     issued: &IssuedTicket,
     s: &ServiceView,
 ) -> TicketPrint {
-    let texts = window.global::<TicketTexts>();
-    TicketPrint {
-        office_name: office_name.to_owned(),
-        issued_at: issued
-            .ticket
-            .issued_at
-            .to_zoned(jiff::tz::TimeZone::system())
-            .strftime("%d/%m/%Y %H:%M")
-            .to_string(),
-        service_name: s.name.get("it").to_owned(),
-        number: issued.ticket.number.to_string(),
-        priority: false,
-        people_ahead: issued.people_ahead,
-        estimated_wait_minutes: issued.estimated_wait_minutes,
-        documents: s.documents.iter().map(|d| d.get("it").to_owned()).collect(),
-        status_url: format!("{url}{}", issued.status_path),
-        rating_code: issued.token.clone(),
-        language: "it".into(),
-        labels: TicketLabels {
-            people_ahead: texts.get_people_ahead().into(),
-            estimated_wait: texts.get_estimated_wait().into(),
-            minutes: texts.get_minutes().into(),
-            wait_unknown: texts.get_wait_unknown().into(),
-            documents: texts.get_documents().into(),
-            follow_your_turn: texts.get_follow_your_turn().into(),
-            rate_your_visit: texts.get_rate_your_visit().into(),
-            priority: texts.get_priority().into(),
-            footer: texts.get_footer().into(),
-        },
+    let settings = TicketSettings {
+        public_url: url.to_owned(),
         paper: PaperWidth::Mm80,
-    }
+    };
+    kiosk::ticket_print(window, office_name, &settings, issued, s, Language::Italian)
 }
 
 /// The issue call alone, then encode + print alone; returns a ticket to print.

@@ -19,7 +19,7 @@ use crate::printer::{
 fn failure(e: ClientError) -> Failure {
     match e {
         ClientError::Api { body, .. } => Failure::Refused(body.code),
-        ClientError::Unreachable(_) | ClientError::Decode(_) => Failure::Unreachable,
+        ClientError::Unreachable(_) | ClientError::Decode(_) | ClientError::Settings(_) => Failure::Unreachable,
     }
 }
 

@@ -3,6 +3,7 @@
 //!
 //! ```toml
 //! server = "http://192.168.1.10:8080"
+//! ca_file = "/etc/turno/office-ca.pem"             # for an https:// server with the office's own CA
 //! public_url = "https://turno.comune.example.it"   # the QR's address; the server's by default
 //! token = "…"                                       # the kiosk's device token
 //! idle_timeout_secs = 60                            # at least 30
@@ -32,6 +33,9 @@ pub struct Config {
     pub public_url: String,
     /// The kiosk's device token.
     pub token: String,
+    /// A certificate authority to trust besides the system's, for an `https://` server whose
+    /// certificate the office issued itself.
+    pub ca_file: Option<PathBuf>,
     pub printer: PrinterConfig,
     pub idle_timeout: Duration,
     pub fullscreen: bool,
@@ -44,6 +48,7 @@ pub struct FileConfig {
     pub server: Option<String>,
     pub public_url: Option<String>,
     pub token: Option<String>,
+    pub ca_file: Option<PathBuf>,
     pub printer: Option<PrinterConfig>,
     pub idle_timeout_secs: Option<u64>,
     pub fullscreen: Option<bool>,
@@ -65,6 +70,9 @@ pub struct Args {
     /// The kiosk's device token, from the back office (or the demo's credentials).
     #[arg(long, env = "TURNO_KIOSK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// A certificate authority (PEM) to trust for an https:// server, besides the system's.
+    #[arg(long, env = "TURNO_KIOSK_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
     /// The printer: network:HOST[:PORT], usb:VID:PID, serial:PATH[:BAUD], file:PATH or console.
     #[arg(long)]
     pub printer: Option<PrinterDriver>,
@@ -127,6 +135,7 @@ impl Config {
             server,
             public_url,
             token: token.trim().to_owned(),
+            ca_file: args.ca_file.or(file.ca_file),
             printer,
             idle_timeout,
             fullscreen,
@@ -176,6 +185,14 @@ mod tests {
         assert_eq!(c.idle_timeout, Duration::from_secs(45));
         assert_eq!(c.printer.paper, PaperWidth::Mm58);
         assert!(!c.fullscreen);
+        assert_eq!(c.ca_file, None);
+        let c = Config::merge(
+            file("server = \"https://a\"\ntoken = \"t\"\nca_file = \"/etc/turno/ca.pem\""),
+            Args::default(),
+        )
+        .unwrap();
+        assert_eq!(c.server, "https://a");
+        assert_eq!(c.ca_file.as_deref(), Some(Path::new("/etc/turno/ca.pem")));
         let c = Config::merge(
             file("server = \"http://a\"\ntoken = \"t\""),
             Args {

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use turno_shared::api::{IssueRequest, IssuedTicket, OfficeView, RatingRequest, ServiceView};
-use turno_shared::domain::{BadReason, Priority, Rating, TicketNumber};
+use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, OfficeView, RatingRequest, ServiceView};
+use turno_shared::domain::{BadReason, Priority, Rating, RatingCode, TicketNumber};
 
 use crate::lang::Language;
 
@@ -82,12 +82,16 @@ pub enum PrintState {
 /// Why a visit cannot be rated, as the server says it (or the code typed is not a code at all).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Refusal {
+    /// No ticket of today has this code (a wrong check character, most often).
     #[default]
     NotFound,
     NotRateable,
     AlreadyRated,
     NotToday,
+    /// Not a rating code: a bare ticket number, or something else.
     InvalidCode,
+    /// Too many wrong codes from this kiosk: the server refuses for a few minutes.
+    TooManyAttempts,
 }
 
 /// How a request to the server failed, as far as the citizen is concerned.
@@ -95,8 +99,8 @@ pub enum Refusal {
 pub enum Failure {
     /// No answer: the kiosk shows its "one moment" screen and retries.
     Unreachable,
-    /// An answer with this stable error code (`service_full`, `already_rated`, …).
-    Refused(String),
+    /// An answer with this stable error code.
+    Refused(ErrorCode),
 }
 
 /// What the controller hears: the citizen's touches and keys, and the answers of background work.
@@ -111,7 +115,7 @@ pub enum Input {
     Back,
     Home,
     StillHere,
-    /// A key of the on-screen keypad: a letter or a digit.
+    /// A key of the on-screen keypad: a letter or a digit, taken only where a rating code can hold it.
     Keypad(char),
     KeypadDelete,
     SubmitCode,
@@ -169,6 +173,8 @@ pub struct SheetView {
 pub struct TicketView {
     pub id: i64,
     pub number: String,
+    /// What the citizen types to rate the visit, `A012-7K3MX`: on screen when the ticket did not print.
+    pub rating_code: String,
     pub service: String,
     pub people_ahead: u32,
     pub wait_minutes: Option<u32>,
@@ -185,14 +191,48 @@ pub struct View {
     pub services: Vec<TileView>,
     pub sheet: SheetView,
     pub ticket: TicketView,
-    /// The code on the keypad's display, or the number being rated.
+    /// The code typed on the keypad, formatted as it is printed (`A012-7K`).
     pub code: String,
+    /// What is left to type, as placeholders (`___`), shown after [`View::code`].
+    pub code_rest: String,
+    /// The code typed is a whole rating code: it can be sent.
+    pub code_complete: bool,
+    /// The keypad's keys, `A`–`Z` then `0`–`9`, each enabled when it can come next in a rating code.
+    pub keys: Vec<KeyView>,
+    /// The number of the ticket being rated (empty when it was scanned from the QR code's link).
+    pub rated_number: String,
     pub refusal: Refusal,
     /// The service a Closed or Full screen is about; empty for the whole office.
     pub service_name: String,
     pub busy: bool,
     /// Seconds left before going back to Welcome, while the warning shows.
     pub idle_warning: Option<u32>,
+}
+
+/// A key of the on-screen keypad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyView {
+    pub key: char,
+    pub enabled: bool,
+}
+
+/// What a citizen gave to name the visit to rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VisitCode {
+    /// The rating code printed on the ticket: typed, or scanned from its barcode.
+    Rating(RatingCode),
+    /// The ticket's secret token: the last part of the status link scanned from its QR code.
+    Token(String),
+}
+
+impl VisitCode {
+    /// What the server is sent.
+    pub fn wire(&self) -> String {
+        match self {
+            VisitCode::Rating(code) => code.to_string(),
+            VisitCode::Token(token) => token.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,7 +255,7 @@ pub struct Controller {
     ticket_shown_at: Instant,
     keypad: String,
     scanned: String,
-    rating_code: Option<String>,
+    rating_code: Option<VisitCode>,
     rating: Option<Rating>,
     refusal: Refusal,
     notice_service: String,
@@ -414,13 +454,9 @@ impl Controller {
             }
             Input::StillHere => Vec::new(),
             Input::Keypad(c) => {
-                if self.screen == Screen::RateCode {
-                    let c = c.to_ascii_uppercase();
-                    if self.keypad.is_empty() && c.is_ascii_uppercase()
-                        || !self.keypad.is_empty() && c.is_ascii_digit() && self.keypad.len() < 5
-                    {
-                        self.keypad.push(c);
-                    }
+                let c = c.to_ascii_uppercase();
+                if self.screen == Screen::RateCode && keypad_takes(&self.keypad, c) {
+                    self.keypad.push(c);
                 }
                 Vec::new()
             }
@@ -429,8 +465,12 @@ impl Controller {
                 Vec::new()
             }
             Input::SubmitCode => {
+                if self.screen != Screen::RateCode || self.pending != Pending::None {
+                    return Vec::new();
+                }
                 let typed = std::mem::take(&mut self.keypad);
-                self.accept_code(&typed, now);
+                // The keypad offers "Avanti" only for a whole code; anything else is refused here.
+                self.accept(typed.parse().ok().map(VisitCode::Rating), now);
                 Vec::new()
             }
             Input::KeyTyped(text) => {
@@ -438,7 +478,7 @@ impl Controller {
                     if c == '\n' || c == '\r' {
                         let scanned = std::mem::take(&mut self.scanned);
                         if !scanned.trim().is_empty() && self.accepts_scans() {
-                            self.accept_code(&scanned, now);
+                            self.accept(visit_code(&scanned), now);
                         }
                     } else if !c.is_control() && self.scanned.len() < 256 {
                         self.scanned.push(c);
@@ -494,6 +534,7 @@ impl Controller {
                         self.ticket = Some(TicketView {
                             id: issued.ticket.id,
                             number: issued.ticket.number.to_string(),
+                            rating_code: issued.rating_code.to_string(),
                             service: name,
                             people_ahead: issued.people_ahead,
                             wait_minutes: issued.estimated_wait_minutes,
@@ -513,11 +554,11 @@ impl Controller {
                         effects.extend(self.load(now));
                         effects
                     }
-                    Err(Failure::Refused(code)) if code == "service_full" => {
+                    Err(Failure::Refused(ErrorCode::ServiceFull)) => {
                         self.show(Screen::Full, now);
                         self.load(now)
                     }
-                    Err(Failure::Refused(code)) if code == "service_closed" => {
+                    Err(Failure::Refused(ErrorCode::ServiceClosed)) => {
                         self.show(Screen::Closed, now);
                         self.load(now)
                     }
@@ -540,11 +581,12 @@ impl Controller {
                     Ok(()) => self.show(Screen::RateThanks, now),
                     Err(Failure::Unreachable) => self.show(Screen::Unreachable, now),
                     Err(Failure::Refused(code)) => {
-                        self.refusal = match code.as_str() {
-                            "not_rateable" => Refusal::NotRateable,
-                            "already_rated" => Refusal::AlreadyRated,
-                            "not_today" => Refusal::NotToday,
-                            "invalid_input" => Refusal::InvalidCode,
+                        self.refusal = match code {
+                            ErrorCode::NotRateable => Refusal::NotRateable,
+                            ErrorCode::AlreadyRated => Refusal::AlreadyRated,
+                            ErrorCode::NotToday => Refusal::NotToday,
+                            ErrorCode::InvalidInput => Refusal::InvalidCode,
+                            ErrorCode::TooManyAttempts => Refusal::TooManyAttempts,
                             _ => Refusal::NotFound,
                         };
                         self.show(Screen::RateRefused, now);
@@ -562,9 +604,11 @@ impl Controller {
         ) && self.pending == Pending::None
     }
 
-    fn accept_code(&mut self, raw: &str, now: Instant) {
+    /// Goes on to the faces with a code, or says that what was given is not one.
+    fn accept(&mut self, code: Option<VisitCode>, now: Instant) {
         self.rating = None;
-        match rating_code(raw) {
+        self.keypad.clear();
+        match code {
             Some(code) => {
                 self.rating_code = Some(code);
                 self.show(Screen::RateFaces, now);
@@ -577,12 +621,16 @@ impl Controller {
         }
     }
 
-    fn send_rating(&mut self, code: String, rating: Rating, reason: Option<BadReason>) -> Vec<Effect> {
+    fn send_rating(&mut self, code: VisitCode, rating: Rating, reason: Option<BadReason>) -> Vec<Effect> {
         if self.pending != Pending::None {
             return Vec::new();
         }
         self.pending = Pending::Rating;
-        vec![Effect::Rate(RatingRequest { code, rating, reason })]
+        vec![Effect::Rate(RatingRequest {
+            code: code.wire(),
+            rating,
+            reason,
+        })]
     }
 
     /// Time passes: idle timeout, screens that go away by themselves, retries and refreshes.
@@ -667,14 +715,18 @@ impl Controller {
                 wait_minutes: s.estimated_wait_minutes,
             })
             .unwrap_or_default();
-        let code = match self.screen {
-            Screen::RateCode => self.keypad.clone(),
-            _ => self
-                .rating_code
-                .clone()
-                .filter(|c| c.parse::<TicketNumber>().is_ok())
-                .unwrap_or_default(),
+        let typed = TypedCode::of(&self.keypad);
+        let rated_number = match &self.rating_code {
+            Some(VisitCode::Rating(code)) => code.number().to_string(),
+            _ => String::new(),
         };
+        let keys = KEYS
+            .chars()
+            .map(|key| KeyView {
+                key,
+                enabled: keypad_takes(&self.keypad, key),
+            })
+            .collect();
         View {
             screen: self.screen,
             language: self.language,
@@ -682,7 +734,11 @@ impl Controller {
             services,
             sheet,
             ticket: self.ticket.clone().unwrap_or_default(),
-            code,
+            code: typed.shown,
+            code_rest: typed.rest,
+            code_complete: typed.complete,
+            keys,
+            rated_number,
             refusal: self.refusal,
             service_name: self.notice_service.clone(),
             busy: self.pending != Pending::None,
@@ -691,12 +747,90 @@ impl Controller {
     }
 }
 
-/// The code to send for a rating, from what was typed or scanned: a ticket number (`a12` → `A012`),
-/// a ticket's token, or the ticket's status URL (its last path segment is the token).
-pub fn rating_code(raw: &str) -> Option<String> {
+/// The keys of the keypad: every letter (a service's letter can be any), then the digits.
+const KEYS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/// The most characters a rating code takes on the keypad: the letter, the longest number's digits and
+/// the check characters (ten).
+const MAX_TYPED: usize = 1 + (TicketNumber::MAX_SEQ.ilog10() as usize + 1) + RatingCode::CHECK_LEN;
+
+/// Whether `key` can follow `typed` on the keypad: the first key is the service's letter, any letter;
+/// then only characters a printed code holds (digits and the letters of [`RatingCode::ALPHABET`]),
+/// and only while what is typed can still become a rating code.
+pub fn keypad_takes(typed: &str, key: char) -> bool {
+    let printable = key.is_ascii()
+        && if typed.is_empty() {
+            key.is_ascii_uppercase()
+        } else {
+            RatingCode::ALPHABET.contains(&(key as u8))
+        };
+    printable && can_become_rating_code(&format!("{typed}{key}"))
+}
+
+/// Whether some characters appended to `typed` make a rating code. The shared parser decides, on
+/// `typed` completed with ones: a one is a digit of a number and a check character alike.
+fn can_become_rating_code(typed: &str) -> bool {
+    (typed.len()..=MAX_TYPED).any(|len| {
+        let completed = format!("{typed}{}", "1".repeat(len - typed.len()));
+        completed.parse::<RatingCode>().is_ok()
+    })
+}
+
+/// The keypad's display: the code typed so far, laid out as the ticket prints it, and placeholders
+/// for what is left.
+struct TypedCode {
+    shown: String,
+    rest: String,
+    complete: bool,
+}
+
+impl TypedCode {
+    fn of(typed: &str) -> Self {
+        if let Ok(code) = typed.parse::<RatingCode>() {
+            return Self {
+                shown: code.to_string(),
+                rest: String::new(),
+                complete: true,
+            };
+        }
+        // Until the code is whole, where the number ends is a guess: at its first letter after the
+        // service's, or after three digits as printed (`A012`); a number of four digits shows right
+        // once the code is whole.
+        const PRINTED_NUMBER: usize = 1 + 3;
+        let split = typed
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| c.is_ascii_alphabetic())
+            .map_or(PRINTED_NUMBER, |(i, _)| i.min(PRINTED_NUMBER));
+        let placeholders = |n: usize| "_".repeat(n);
+        if typed.len() <= split {
+            Self {
+                shown: typed.to_owned(),
+                rest: format!(
+                    "{}-{}",
+                    placeholders(PRINTED_NUMBER.saturating_sub(typed.len())),
+                    placeholders(RatingCode::CHECK_LEN)
+                ),
+                complete: false,
+            }
+        } else {
+            let (number, check) = typed.split_at(split);
+            Self {
+                shown: format!("{number}-{check}"),
+                rest: placeholders(RatingCode::CHECK_LEN.saturating_sub(check.len())),
+                complete: false,
+            }
+        }
+    }
+}
+
+/// The visit named by what a scanner (or a keyboard) typed: a rating code (`A0127K3MX`,
+/// `a012-7k3mx`), or a ticket's token, alone or as the last part of its status link. A bare ticket
+/// number is not enough: it is called aloud in the waiting room.
+pub fn visit_code(raw: &str) -> Option<VisitCode> {
     let raw = raw.trim();
-    if let Ok(number) = raw.parse::<TicketNumber>() {
-        return Some(number.to_string());
+    if let Ok(code) = raw.parse::<RatingCode>() {
+        return Some(VisitCode::Rating(code));
     }
     let path = raw.split(['?', '#']).next().unwrap_or(raw);
     let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or(path);
@@ -704,5 +838,5 @@ pub fn rating_code(raw: &str) -> Option<String> {
         && last
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    token_like.then(|| last.to_owned())
+    token_like.then(|| VisitCode::Token(last.to_owned()))
 }

@@ -1,7 +1,7 @@
 //! A made-up office and the way to every screen (feature `test-support`): the screenshots and the
 //! accessibility test visit each screen by feeding the controller, with no server.
 
-use turno_shared::api::{IssuedTicket, Localized, OfficeView, ServiceView, TicketView};
+use turno_shared::api::{ErrorCode, IssuedTicket, Localized, OfficeView, ServiceView, TicketView};
 use turno_shared::domain::{Priority, Rating, TicketState};
 
 use crate::controller::{Failure, Input};
@@ -85,6 +85,19 @@ pub fn office() -> OfficeView {
     }
 }
 
+/// The secret token of the ticket of [`issued`].
+pub const TOKEN: &str = "3f9c2a7e51b84d06a1e9c5f27d3b8046";
+/// The rating code of the ticket of [`issued`], as printed.
+pub const RATING_CODE: &str = "A008-7M3KX";
+
+/// The keypad presses that type `code` (its letters and digits, without the dash).
+pub fn typed(code: &str) -> Vec<Input> {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(Input::Keypad)
+        .collect()
+}
+
 /// A ticket issued for the first service.
 pub fn issued() -> IssuedTicket {
     IssuedTicket {
@@ -101,8 +114,9 @@ pub fn issued() -> IssuedTicket {
             target_counter_id: None,
             outcome: None,
         },
-        token: "k3Jx9QmR2vTz".into(),
-        status_path: "/t/k3Jx9QmR2vTz".into(),
+        token: TOKEN.into(),
+        status_path: format!("/t/{TOKEN}"),
+        rating_code: RATING_CODE.parse().expect("a rating code"),
         people_ahead: 7,
         estimated_wait_minutes: Some(25),
     }
@@ -112,14 +126,11 @@ pub fn issued() -> IssuedTicket {
 pub fn screens() -> Vec<(&'static str, Vec<Input>)> {
     let to_info = vec![Input::TakeNumber, Input::OpenService(1)];
     let with = |base: &[Input], more: Vec<Input>| base.iter().cloned().chain(more).collect::<Vec<_>>();
-    let to_faces = vec![
-        Input::RateVisit,
-        Input::Keypad('A'),
-        Input::Keypad('0'),
-        Input::Keypad('1'),
-        Input::Keypad('2'),
-        Input::SubmitCode,
-    ];
+    let to_code = vec![Input::RateVisit];
+    let to_faces = with(
+        &to_code,
+        typed(RATING_CODE).into_iter().chain([Input::SubmitCode]).collect(),
+    );
     vec![
         ("welcome", vec![]),
         ("services", vec![Input::TakeNumber]),
@@ -152,15 +163,8 @@ pub fn screens() -> Vec<(&'static str, Vec<Input>)> {
                 ],
             ),
         ),
-        (
-            "rate-code",
-            vec![
-                Input::RateVisit,
-                Input::Keypad('A'),
-                Input::Keypad('0'),
-                Input::Keypad('1'),
-            ],
-        ),
+        ("rate-code", with(&to_code, typed("A0087M"))),
+        ("rate-code-complete", with(&to_code, typed(RATING_CODE))),
         ("rate-faces", to_faces.clone()),
         ("rate-reason", with(&to_faces, vec![Input::Rate(Rating::Bad)])),
         (
@@ -173,7 +177,17 @@ pub fn screens() -> Vec<(&'static str, Vec<Input>)> {
                 &to_faces,
                 vec![
                     Input::Rate(Rating::Good),
-                    Input::Rated(Err(Failure::Refused("not_rateable".into()))),
+                    Input::Rated(Err(Failure::Refused(ErrorCode::NotRateable))),
+                ],
+            ),
+        ),
+        (
+            "rate-too-many-attempts",
+            with(
+                &to_faces,
+                vec![
+                    Input::Rate(Rating::Good),
+                    Input::Rated(Err(Failure::Refused(ErrorCode::TooManyAttempts))),
                 ],
             ),
         ),

@@ -8,10 +8,12 @@ use std::rc::{Rc, Weak};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use turno_shared::api::{IssueRequest, IssuedTicket, RatingRequest, ServiceView};
 use turno_shared::domain::{BadReason, Rating};
-use turno_ui::{KioskAdapter, KioskWindow, LanguageChoice, ServiceSheet, ServiceTile, TicketCard, TicketTexts};
+use turno_ui::{
+    KeypadKey, KioskAdapter, KioskWindow, LanguageChoice, ServiceSheet, ServiceTile, TicketCard, TicketTexts,
+};
 
 use crate::controller::{self, Controller, Effect, Input, Timing, View};
 use crate::lang::Language;
@@ -82,6 +84,52 @@ pub struct TicketSettings {
     /// The base of the QR code's status link.
     pub public_url: String,
     pub paper: PaperWidth,
+}
+
+/// The ticket printed for `issued`: its words read from the window's `TicketTexts` global, which
+/// speaks the language the window was last switched to (`language` chooses the service's texts and
+/// the fonts of raster lines).
+pub fn ticket_print(
+    window: &KioskWindow,
+    office_name: &str,
+    settings: &TicketSettings,
+    issued: &IssuedTicket,
+    service: &ServiceView,
+    language: Language,
+) -> TicketPrint {
+    let texts = window.global::<TicketTexts>();
+    let lang = language.code();
+    TicketPrint {
+        office_name: office_name.to_owned(),
+        issued_at: issued
+            .ticket
+            .issued_at
+            .to_zoned(jiff::tz::TimeZone::system())
+            .strftime("%d/%m/%Y %H:%M")
+            .to_string(),
+        service_name: service.name.get(lang).to_owned(),
+        number: issued.ticket.number.to_string(),
+        priority: issued.ticket.priority == turno_shared::domain::Priority::Priority,
+        people_ahead: issued.people_ahead,
+        estimated_wait_minutes: issued.estimated_wait_minutes,
+        documents: service.documents.iter().map(|d| d.get(lang).to_owned()).collect(),
+        status_url: format!("{}{}", settings.public_url, issued.status_path),
+        rating_code: issued.rating_code,
+        language: lang.to_owned(),
+        labels: TicketLabels {
+            people_ahead: texts.get_people_ahead().into(),
+            estimated_wait: texts.get_estimated_wait().into(),
+            minutes: texts.get_minutes().into(),
+            wait_unknown: texts.get_wait_unknown().into(),
+            documents: texts.get_documents().into(),
+            follow_your_turn: texts.get_follow_your_turn().into(),
+            rate_your_visit: texts.get_rate_your_visit().into(),
+            rating_code: texts.get_rating_code().into(),
+            priority: texts.get_priority().into(),
+            footer: texts.get_footer().into(),
+        },
+        paper: settings.paper,
+    }
 }
 
 /// The running kiosk on the UI thread.
@@ -265,8 +313,6 @@ impl Kiosk {
 
     /// The ticket to print, its words read from the `TicketTexts` global in the chosen language.
     fn ticket_print(&self, issued: &IssuedTicket, service: &ServiceView, language: Language) -> TicketPrint {
-        let texts = self.0.window.global::<TicketTexts>();
-        let lang = language.code();
         let office_name = self
             .0
             .controller
@@ -274,38 +320,14 @@ impl Kiosk {
             .office()
             .map(|o| o.name.clone())
             .unwrap_or_default();
-        TicketPrint {
-            office_name,
-            issued_at: issued
-                .ticket
-                .issued_at
-                .to_zoned(jiff::tz::TimeZone::system())
-                .strftime("%d/%m/%Y %H:%M")
-                .to_string(),
-            service_name: service.name.get(lang).to_owned(),
-            number: issued.ticket.number.to_string(),
-            priority: issued.ticket.priority == turno_shared::domain::Priority::Priority,
-            people_ahead: issued.people_ahead,
-            estimated_wait_minutes: issued.estimated_wait_minutes,
-            documents: service.documents.iter().map(|d| d.get(lang).to_owned()).collect(),
-            status_url: format!("{}{}", self.0.settings.public_url, issued.status_path),
-            // The kiosk rates a ticket of today by its number; a short code prints as wide, easily
-            // scanned bars (the 32-character token would not fit the paper at a printable bar width).
-            rating_code: issued.ticket.number.to_string(),
-            language: lang.to_owned(),
-            labels: TicketLabels {
-                people_ahead: texts.get_people_ahead().into(),
-                estimated_wait: texts.get_estimated_wait().into(),
-                minutes: texts.get_minutes().into(),
-                wait_unknown: texts.get_wait_unknown().into(),
-                documents: texts.get_documents().into(),
-                follow_your_turn: texts.get_follow_your_turn().into(),
-                rate_your_visit: texts.get_rate_your_visit().into(),
-                priority: texts.get_priority().into(),
-                footer: texts.get_footer().into(),
-            },
-            paper: self.0.settings.paper,
-        }
+        ticket_print(
+            &self.0.window,
+            &office_name,
+            &self.0.settings,
+            issued,
+            service,
+            language,
+        )
     }
 
     /// Shows the controller's view: only what changed is set again.
@@ -359,6 +381,7 @@ impl Kiosk {
                 wait_minutes: t.wait_minutes.unwrap_or(0) as i32,
                 wait_known: t.wait_minutes.is_some(),
                 priority: t.priority,
+                rating_code: t.rating_code.as_str().into(),
                 print: match t.print {
                     controller::PrintState::Printing => turno_ui::PrintState::Printing,
                     controller::PrintState::Printed => turno_ui::PrintState::Printed,
@@ -366,14 +389,38 @@ impl Kiosk {
                 },
             });
         }
+        if changed(&|o| o.keys != view.keys) {
+            let keys = |digits: bool| -> Vec<KeypadKey> {
+                view.keys
+                    .iter()
+                    .filter(|k| k.key.is_ascii_digit() == digits)
+                    .map(|k| KeypadKey {
+                        key: k.key.to_string().into(),
+                        enabled: k.enabled,
+                    })
+                    .collect()
+            };
+            let letters = adapter.get_letter_keys();
+            if !update_rows(&letters, keys(false)) {
+                adapter.set_letter_keys(ModelRc::new(VecModel::from(keys(false))));
+            }
+            let digits = adapter.get_digit_keys();
+            if !update_rows(&digits, keys(true)) {
+                adapter.set_digit_keys(ModelRc::new(VecModel::from(keys(true))));
+            }
+        }
         adapter.set_screen(ui_screen(view.screen));
         adapter.set_code(view.code.as_str().into());
+        adapter.set_code_rest(view.code_rest.as_str().into());
+        adapter.set_code_complete(view.code_complete);
+        adapter.set_rated_number(view.rated_number.as_str().into());
         adapter.set_refusal(match view.refusal {
             controller::Refusal::NotFound => turno_ui::Refusal::NotFound,
             controller::Refusal::NotRateable => turno_ui::Refusal::NotRateable,
             controller::Refusal::AlreadyRated => turno_ui::Refusal::AlreadyRated,
             controller::Refusal::NotToday => turno_ui::Refusal::NotToday,
             controller::Refusal::InvalidCode => turno_ui::Refusal::InvalidCode,
+            controller::Refusal::TooManyAttempts => turno_ui::Refusal::TooManyAttempts,
         });
         adapter.set_service_name(view.service_name.as_str().into());
         adapter.set_busy(view.busy);
@@ -409,6 +456,20 @@ impl Kiosk {
         adapter.set_year(at.year().into());
         *self.0.clock.borrow_mut() = "fixed".into();
     }
+}
+
+/// Sets the rows of `model` that changed, keeping the elements the window shows for the others (a key
+/// under the finger stays the same key); `false` when `rows` has another length.
+fn update_rows<T: Clone + PartialEq + 'static>(model: &ModelRc<T>, rows: Vec<T>) -> bool {
+    if model.row_count() != rows.len() {
+        return false;
+    }
+    for (i, row) in rows.into_iter().enumerate() {
+        if model.row_data(i).as_ref() != Some(&row) {
+            model.set_row_data(i, row);
+        }
+    }
+    true
 }
 
 fn ui_screen(screen: controller::Screen) -> turno_ui::Screen {

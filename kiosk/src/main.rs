@@ -46,7 +46,11 @@ fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         window.window().set_fullscreen(true);
     }
     let (outbox, inbox) = kiosk::channel(kiosk::wake_event_loop(&window));
-    let client = Client::new(&config.server).with_token(config.token.clone());
+    let client = match &config.ca_file {
+        Some(ca) => Client::with_ca_file(&config.server, ca)?,
+        None => Client::new(&config.server),
+    }
+    .with_token(config.token.clone());
     let backend = NetBackend::start(
         runtime.handle().clone(),
         client,

@@ -1,6 +1,9 @@
 //! CODE128 barcodes (escpos 0.20 has no CODE128 builder): the `GS k 73` data with the shortest mix
 //! of code sets B (printable ASCII) and C (digit pairs), and the number of modules it takes, so the
-//! ticket can choose the widest bars that still fit the paper.
+//! ticket can choose the widest bars that still fit the paper with their quiet zones.
+
+/// Modules of blank paper each side of the bars, so a scanner finds where they start (ISO/IEC 15417).
+pub(crate) const QUIET_ZONE: usize = 10;
 
 /// A CODE128 symbol ready for `GS k 73 n d1…dn`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,11 +27,11 @@ impl Code128 {
             })
     }
 
-    /// The widest module (1–4 dots) with which the symbol fits in `dots`, if any.
+    /// The widest module (1–4 dots) with which the symbol and its quiet zones fit in `dots`, if any.
     pub fn module_width(&self, dots: u16) -> Option<u8> {
         (1..=4_u8)
             .rev()
-            .find(|&w| self.modules * usize::from(w) <= usize::from(dots))
+            .find(|&w| (self.modules + 2 * QUIET_ZONE) * usize::from(w) <= usize::from(dots))
     }
 
     /// The complete `GS k 73` command.
@@ -92,6 +95,19 @@ fn holds_realtime_command(data: &[u8]) -> bool {
         .any(|w| w[0] == 0x10 && matches!(w[1], 0x04 | 0x05 | 0x14))
 }
 
+/// The width in modules of the symbol that `GS k 73` data prints (quiet zones excluded): 11 for each
+/// symbol (start, code set switches, characters, the check the printer adds), 13 for the stop.
+pub(crate) fn code128_modules(data: &[u8]) -> usize {
+    let mut symbols = 0;
+    let mut i = 0;
+    while i < data.len() {
+        // `{` and the character after it (a code set, a function, or `{` itself) make one symbol.
+        i += if data[i] == b'{' { 2 } else { 1 };
+        symbols += 1;
+    }
+    (symbols + 1) * 11 + 13
+}
+
 /// The text that `GS k 73` data stands for: the inverse of [`Code128::new`], used by the decoder.
 pub(crate) fn decode_code128(data: &[u8]) -> String {
     let mut text = String::new();
@@ -134,6 +150,11 @@ mod tests {
         assert_eq!(code.data, expected_data, "{payload}");
         assert_eq!(code.modules, expected_modules, "{payload}");
         assert_eq!(decode_code128(&code.data), payload);
+        assert_eq!(
+            code128_modules(&code.data),
+            expected_modules,
+            "{payload}: as the decoder counts"
+        );
     }
 
     #[test]
@@ -147,10 +168,17 @@ mod tests {
     }
 
     #[test]
-    fn a_hex_token_fits_80mm_paper_only_with_one_dot_bars() {
-        let code = Code128::new("0f3a9c2e4b7d8a1f6e5c3b2a1d0e9f8c").unwrap();
-        assert!(code.modules > 288, "more than half of 576 dots");
-        assert_eq!(code.module_width(576), Some(1));
+    fn bars_are_as_wide_as_the_paper_allows_with_quiet_zones() {
+        // A rating code: 134 modules, and 10 of quiet zone each side.
+        let code = Code128::new("A0127K3MX").unwrap();
+        assert_eq!(code.modules, 134);
+        assert_eq!(code.module_width(384), Some(2), "58 mm: (134 + 20) × 2 = 308 dots");
+        assert_eq!(code.module_width(576), Some(3), "80 mm: (134 + 20) × 3 = 462 dots");
+        // A ticket's 32-character token fits 80 mm paper only with one-dot bars, and not 58 mm.
+        let token = Code128::new("0f3a9c2e4b7d8a1f6e5c3b2a1d0e9f8c").unwrap();
+        assert!(token.modules + 2 * QUIET_ZONE > 288, "more than half of 576 dots");
+        assert_eq!(token.module_width(576), Some(1));
+        assert_eq!(Code128::new(&"abcdef".repeat(6)).unwrap().module_width(384), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 
-use super::barcode::decode_code128;
+use super::barcode::{code128_modules, decode_code128};
 use super::codepage;
 
 /// Horizontal justification (`ESC a`).
@@ -58,8 +58,17 @@ pub struct Barcode {
     pub payload: String,
     /// Narrowest bar in dots (`GS w`).
     pub module_width: u8,
+    /// Width of the symbol in modules, quiet zones excluded (CODE128 only).
+    pub modules: Option<usize>,
     /// Height in dots (`GS h`).
     pub height: u8,
+}
+
+impl Barcode {
+    /// Printed width of the bars in dots, quiet zones excluded (CODE128 only).
+    pub fn width_dots(&self) -> Option<usize> {
+        self.modules.map(|m| m * usize::from(self.module_width))
+    }
 }
 
 /// A printed raster image (`GS v 0`).
@@ -252,11 +261,22 @@ impl fmt::Display for Decoded {
                     "[QR module {} ec {}] {}",
                     qr.module_size, qr.error_correction, qr.payload
                 )?,
-                Item::Barcode(b) => writeln!(
-                    f,
-                    "[{} module {} height {}] {}",
-                    b.symbology, b.module_width, b.height, b.payload
-                )?,
+                Item::Barcode(b) => match b.modules {
+                    Some(modules) => writeln!(
+                        f,
+                        "[{} {modules} modules × {} dots = {} dots, height {}] {}",
+                        b.symbology,
+                        b.module_width,
+                        modules * usize::from(b.module_width),
+                        b.height,
+                        b.payload
+                    )?,
+                    None => writeln!(
+                        f,
+                        "[{} module {} height {}] {}",
+                        b.symbology, b.module_width, b.height, b.payload
+                    )?,
+                },
                 Item::Raster(r) => writeln!(f, "[raster {}x{}]", r.width, r.height)?,
                 Item::Cut { partial } => writeln!(f, "[{} cut]", if *partial { "partial" } else { "full" })?,
                 Item::StatusQuery(n) => writeln!(f, "[status query {n}]")?,
@@ -608,15 +628,16 @@ impl Decoder {
                     74 => "GS1-128",
                     _ => "GS1 DataBar",
                 };
-                let payload = if system == 73 {
-                    decode_code128(data)
+                let (payload, modules) = if system == 73 {
+                    (decode_code128(data), Some(code128_modules(data)))
                 } else {
-                    String::from_utf8_lossy(data).into_owned()
+                    (String::from_utf8_lossy(data).into_owned(), None)
                 };
                 self.items.push(Item::Barcode(Barcode {
                     symbology,
                     payload,
                     module_width: self.barcode_width,
+                    modules,
                     height: self.barcode_height,
                 }));
             }
@@ -690,7 +711,7 @@ mod tests {
         assert_eq!(
             decoded.to_string(),
             "[init]\n[code page 19 PC858]\n[center]\n[size 8x8]\n| A001\n[size 1x1]\n[bold on]\n| Città\n\
-             [QR module 6 ec L] url\n[CODE128 module 2 height 162] 1234\n[status query 1]\n[raster 8x2]\n[full cut]\n"
+             [QR module 6 ec L] url\n[CODE128 57 modules × 2 dots = 114 dots, height 162] 1234\n[status query 1]\n[raster 8x2]\n[full cut]\n"
         );
         let number = decoded.lines().next().unwrap();
         assert_eq!((number.columns(), number.justify), (32, Justify::Center));

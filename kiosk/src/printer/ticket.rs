@@ -5,7 +5,8 @@
 //! Layout, centred unless noted: office name (bold), date and time, service (bold, double height),
 //! the priority mark (reversed), the number at the largest size that fits, people ahead and estimated
 //! wait, the documents to bring (left, or right for right-to-left languages), the QR code of the
-//! status page with its caption, the rating caption and CODE128 barcode, the footer; then a cut.
+//! status page with its caption, the rating caption, the rating code in large type and as a CODE128
+//! barcode, the footer; then a cut.
 //!
 //! Text goes out in code page PC858 when every character of a paragraph fits it, wrapped to the
 //! paper's columns; any other paragraph is rendered as a raster image (`GS v 0`) the width of the
@@ -21,6 +22,8 @@ use escpos::errors::Result as EscposResult;
 use escpos::printer::Printer;
 use escpos::printer_options::PrinterOptions;
 use escpos::utils::{JustifyMode, PageCode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
+
+use turno_shared::domain::RatingCode;
 
 use super::barcode::Code128;
 use super::codepage;
@@ -52,8 +55,10 @@ pub struct TicketLabels {
     pub documents: String,
     /// "Segua il suo turno dal telefono": under the QR code.
     pub follow_your_turn: String,
-    /// "Dopo la visita, ci dia un voto": above the rating barcode.
+    /// "Dopo la visita valuti il servizio al totem": above the rating code.
     pub rate_your_visit: String,
+    /// "Codice per la valutazione": printed as `{rating_code}:` above the code itself.
+    pub rating_code: String,
     /// "Precedenza": the priority mark.
     pub priority: String,
     /// Last line(s) of the ticket.
@@ -76,8 +81,9 @@ pub struct TicketPrint {
     pub documents: Vec<String>,
     /// Payload of the QR code: the ticket's public status page.
     pub status_url: String,
-    /// Payload of the CODE128 barcode that the kiosk's scanner reads to rate the visit.
-    pub rating_code: String,
+    /// What the citizen types or scans at the kiosk to rate the visit: printed `A012-7K3MX` and
+    /// carried by the CODE128 barcode as `A0127K3MX`.
+    pub rating_code: RatingCode,
     /// Language of the labels ("it", "en", "ar", …): chooses fonts and direction for raster text.
     pub language: String,
     pub labels: TicketLabels,
@@ -280,11 +286,25 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
             self.qr(&t.status_url)?;
             self.paragraph(&labels.follow_your_turn, Look::NORMAL)?;
         }
-        if !t.rating_code.is_empty() {
-            self.blank()?;
-            self.paragraph(&labels.rate_your_visit, Look::NORMAL)?;
-            self.barcode(&t.rating_code)?;
+        self.blank()?;
+        self.paragraph(&labels.rate_your_visit, Look::NORMAL)?;
+        if !labels.rating_code.trim().is_empty() {
+            self.paragraph(
+                &format!("{}:", labels.rating_code.trim().trim_end_matches(':')),
+                Look::NORMAL,
+            )?;
         }
+        // Twice the normal size: ten or eleven characters take at most 22 of the 32 columns of 58 mm
+        // paper, large enough to be copied on the keypad without glasses.
+        self.paragraph(
+            &t.rating_code.to_string(),
+            Look {
+                width: 2,
+                height: 2,
+                ..Look::BOLD
+            },
+        )?;
+        self.barcode(&barcode_payload(&t.rating_code))?;
         if !labels.footer.trim().is_empty() {
             self.blank()?;
             self.paragraph(&labels.footer, Look::NORMAL)?;
@@ -407,9 +427,9 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
         let code = Code128::new(payload);
         let width = code.as_ref().and_then(|code| code.module_width(self.paper.dots()));
         let (Some(code), Some(width)) = (code, width) else {
-            // Too long for the paper, or not printable ASCII: the code as text, to be typed in.
+            // Too long for the paper, or not printable ASCII: the code printed above is still there.
             tracing::warn!(payload, "the rating code does not fit a CODE128 barcode on this paper");
-            return self.paragraph(payload, Look::NORMAL);
+            return Ok(());
         };
         self.style(Look::NORMAL)?;
         // Bar width, height, no human-readable text (GS w, GS h, GS H 0), then GS k 73.
@@ -444,6 +464,14 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
         self.current = look;
         Ok(())
     }
+}
+
+/// What the barcode carries: the rating code without its dash, `A0127K3MX`. Letters and digits only,
+/// so a keyboard-wedge scanner types it back right even when it is set to another keyboard layout
+/// than the kiosk's (the dash sits on different keys in the US and Italian layouts); the rating code's
+/// parser reads it as it reads `A012-7K3MX`, and it makes a shorter barcode.
+pub(crate) fn barcode_payload(code: &RatingCode) -> String {
+    format!("{}{}", code.number(), code.check())
 }
 
 /// Words wrapped to `width` characters; a word longer than a line is split.
@@ -503,6 +531,26 @@ mod tests {
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap("a\n\nb c", 3), ["a", "b c"]);
         assert_eq!(wrap_item("Marca da bollo", 10), ["- Marca da", "  bollo"]);
+    }
+
+    #[test]
+    fn the_barcode_carries_the_rating_code_without_its_dash_and_reads_back_as_it() {
+        for printed in ["A012-7K3MX", "Z9999-ZZZZZ", "B001-00000"] {
+            let code: RatingCode = printed.parse().unwrap();
+            let payload = barcode_payload(&code);
+            assert!(payload.bytes().all(|b| b.is_ascii_alphanumeric()), "{payload}");
+            assert_eq!(payload.parse::<RatingCode>().unwrap(), code);
+        }
+    }
+
+    #[test]
+    fn every_rating_code_is_a_barcode_of_two_dot_bars_on_58mm_and_three_on_80mm() {
+        // The longest: a number of four digits, no digit pairs for code set C to shorten.
+        let longest = barcode_payload(&"Z9999-ZZZZZ".parse().unwrap());
+        let code = Code128::new(&longest).unwrap();
+        assert_eq!(code.modules, 145);
+        assert_eq!(code.module_width(PaperWidth::Mm58.dots()), Some(2));
+        assert_eq!(code.module_width(PaperWidth::Mm80.dots()), Some(3));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Printer faults: the ticket stays issued, the screen shows the number with "please note your
-//! number", the server hears a printer alert, and the kiosk prints again once the printer recovers.
+//! number" and the rating code the ticket would have carried, the server hears a printer alert, and
+//! the kiosk prints again once the printer recovers.
 
 use turno_kiosk::controller::{PrintState, Screen};
 use turno_kiosk::printer::{FakePrinter, FakeState};
@@ -45,6 +46,14 @@ fn every_printer_fault_shows_the_number_alerts_the_office_and_recovers() {
         assert!(
             ui.shows("Prenda nota del suo numero"),
             "{state:?}: the citizen is told to note it"
+        );
+        let rating_code = ui.view().ticket.rating_code;
+        assert!(rating_code.starts_with(&format!("{number}-")), "{rating_code}");
+        assert!(
+            ui.shows(&format!(
+                "Per valutare il servizio dopo la visita, annoti anche il codice {rating_code}"
+            )),
+            "{state:?}: and the rating code, printed nowhere else"
         );
         wait_alert(&rt, &admin, status);
         issued.push(number);

@@ -11,6 +11,9 @@ use turno_kiosk::printer::{
     encode_ticket, encode_ticket_with_fonts, open_transport, print_ticket,
 };
 
+/// The rating code of the tickets below, as printed.
+const RATING_CODE: &str = "C007-4Q8ZR";
+
 fn italian_labels() -> TicketLabels {
     TicketLabels {
         people_ahead: "Persone prima di lei".into(),
@@ -20,6 +23,7 @@ fn italian_labels() -> TicketLabels {
         documents: "Documenti da portare".into(),
         follow_your_turn: "Segua il suo turno dal telefono".into(),
         rate_your_visit: "Dopo la visita, ci dica com'è andata".into(),
+        rating_code: "Codice per la valutazione".into(),
         priority: "Precedenza".into(),
         footer: "Città di Forlì - Perché l'attesa sia più breve, può tenere pronti i documenti".into(),
     }
@@ -40,7 +44,7 @@ fn italian_ticket(paper: PaperWidth) -> TicketPrint {
             "Pagamento: 22,21 € (PagoPA o bancomat)".into(),
         ],
         status_url: "https://turno.example.it/t/C007?d=2026-03-03&k=7f3a".into(),
-        rating_code: "9f86d081884c7d659a2feaa0c55ad015".into(),
+        rating_code: RATING_CODE.parse().unwrap(),
         language: "it".into(),
         labels: italian_labels(),
         paper,
@@ -60,6 +64,7 @@ fn arabic_ticket(paper: PaperWidth) -> TicketPrint {
             documents: "المستندات المطلوبة".into(),
             follow_your_turn: "تابع دورك من هاتفك".into(),
             rate_your_visit: "قيّم زيارتك بعد انتهائها".into(),
+            rating_code: "رمز التقييم".into(),
             priority: "أولوية".into(),
             footer: "شكراً لزيارتك".into(),
         },
@@ -80,6 +85,7 @@ fn ukrainian_ticket(paper: PaperWidth) -> TicketPrint {
             documents: "Документи".into(),
             follow_your_turn: "Стежте за чергою з телефону".into(),
             rate_your_visit: "Оцініть ваш візит".into(),
+            rating_code: "Код для оцінки".into(),
             priority: "Пріоритет".into(),
             footer: "Дякуємо!".into(),
         },
@@ -132,7 +138,13 @@ fn italian_ticket_decodes_to_its_content_in_code_page_pc858() {
             | Segua il suo turno dal telefono
             |
             | Dopo la visita, ci dica com'è andata
-            [CODE128 module 1 height 80] 9f86d081884c7d659a2feaa0c55ad015
+            | Codice per la valutazione:
+            [bold on]
+            [size 2x2]
+            | C007-4Q8ZR
+            [bold off]
+            [size 1x1]
+            [CODE128 134 modules × 3 dots = 402 dots, height 80] C0074Q8ZR
             |
             | Città di Forlì - Perché l'attesa sia più breve,
             | può tenere pronti i documenti
@@ -173,7 +185,14 @@ fn italian_ticket_holds_number_service_codes_and_accented_letters_as_text() {
             .barcodes()
             .map(|b| (b.symbology, b.payload.as_str()))
             .collect::<Vec<_>>(),
-        [("CODE128", "9f86d081884c7d659a2feaa0c55ad015")]
+        [("CODE128", "C0074Q8ZR")],
+        "the rating code without its dash"
+    );
+    let code = printout.lines().find(|line| line.text == RATING_CODE).unwrap();
+    assert_eq!(
+        (code.width, code.height, code.bold),
+        (2, 2, true),
+        "the rating code, large"
     );
     assert_eq!(printout.cuts(), 1);
     assert!(matches!(
@@ -184,8 +203,7 @@ fn italian_ticket_holds_number_service_codes_and_accented_letters_as_text() {
 
 #[test]
 fn the_58mm_paper_picture_shows_the_layout() {
-    let mut ticket = italian_ticket(PaperWidth::Mm58);
-    ticket.rating_code = "3141592653589793".into();
+    let ticket = italian_ticket(PaperWidth::Mm58);
     let picture = decode(&encode_ticket(&ticket)).render_paper(PaperWidth::Mm58.columns());
     expect![[r#"
         |   Comune di Forlì - Servizi    |
@@ -212,7 +230,9 @@ fn the_58mm_paper_picture_shows_the_layout() {
         |                                |
         | Dopo la visita, ci dica com'è  |
         |             andata             |
-        |   [CODE128 3141592653589793]   |
+        |   Codice per la valutazione:   |
+        |           C007-4Q8ZR           |
+        |      [CODE128 C0074Q8ZR]       |
         |                                |
         |Città di Forlì - Perché l'attesa|
         |sia più breve, può tenere pronti|
@@ -274,7 +294,10 @@ fn check_raster_lines(ticket: &TicketPrint, expected_images: usize) {
         assert!(raster.ink() > 100, "something is drawn");
     }
     let text = printout.text();
-    assert!(text.contains("C007") && text.contains("Comune di Forl"), "{text}");
+    assert!(
+        text.contains("C007") && text.contains("Comune di Forl") && text.contains(RATING_CODE),
+        "the number and the rating code are text in every language: {text}"
+    );
     assert!(
         text.chars().all(|c| c != '?' && c != char::REPLACEMENT_CHARACTER),
         "{text}"
@@ -292,14 +315,14 @@ fn check_raster_lines(ticket: &TicketPrint, expected_images: usize) {
 #[test]
 fn arabic_labels_print_as_raster_images() {
     // Service, priority, people ahead, wait, documents heading, one Arabic document, QR caption,
-    // rating caption, footer.
-    check_raster_lines(&arabic_ticket(PaperWidth::Mm80), 9);
+    // rating caption, rating code's label, footer.
+    check_raster_lines(&arabic_ticket(PaperWidth::Mm80), 10);
 }
 
 #[test]
 fn ukrainian_labels_print_as_raster_images_on_58mm_paper() {
-    // People ahead, wait, documents heading, QR caption, rating caption, footer.
-    check_raster_lines(&ukrainian_ticket(PaperWidth::Mm58), 6);
+    // People ahead, wait, documents heading, QR caption, rating caption, rating code's label, footer.
+    check_raster_lines(&ukrainian_ticket(PaperWidth::Mm58), 7);
 }
 
 #[test]
@@ -314,10 +337,11 @@ fn chinese_labels_print_as_raster_images() {
         documents: "所需证件".into(),
         follow_your_turn: "用手机查看您的排队进度".into(),
         rate_your_visit: "请评价您的来访".into(),
+        rating_code: "评价码".into(),
         priority: "优先".into(),
         footer: "谢谢！".into(),
     };
-    check_raster_lines(&ticket, 6);
+    check_raster_lines(&ticket, 7);
 }
 
 #[test]
@@ -349,24 +373,24 @@ fn without_fonts_other_scripts_fall_back_to_question_marks() {
 }
 
 #[test]
-fn a_rating_code_too_wide_for_the_paper_prints_as_text() {
-    // 32 characters in code set B take 387 modules: more than the 384 dots of 58 mm paper.
-    let mut ticket = italian_ticket(PaperWidth::Mm58);
-    ticket.rating_code = "abcdefabcdefabcdefabcdefabcdef9a".into();
-    let printout = decode(&encode_ticket(&ticket));
-    assert_eq!(printout.barcodes().count(), 0);
-    assert!(
-        printout.lines().any(|line| line.text == ticket.rating_code),
-        "{printout}"
-    );
-    // On 80 mm paper it is a barcode, with one-dot bars.
-    ticket.paper = PaperWidth::Mm80;
-    let printout = decode(&encode_ticket(&ticket));
-    let barcode = printout.barcodes().next().unwrap();
-    assert_eq!(
-        (barcode.payload.as_str(), barcode.module_width),
-        (ticket.rating_code.as_str(), 1)
-    );
+fn the_rating_barcode_fits_both_papers_with_its_quiet_zones() {
+    // The longest code: a four-digit number, and no digit pairs to shorten the barcode.
+    for (paper, module) in [(PaperWidth::Mm58, 2), (PaperWidth::Mm80, 3)] {
+        for code in [RATING_CODE, "Z9999-ZZZZZ"] {
+            let mut ticket = italian_ticket(paper);
+            ticket.rating_code = code.parse().unwrap();
+            let printout = decode(&encode_ticket(&ticket));
+            let barcode = printout.barcodes().next().unwrap();
+            assert_eq!(barcode.payload, code.replace('-', ""));
+            assert_eq!(barcode.module_width, module, "{paper}: {code}");
+            let width = barcode.width_dots().unwrap();
+            // 10 modules of blank paper each side, within the printable width.
+            assert!(
+                width + 2 * 10 * usize::from(module) <= usize::from(paper.dots()),
+                "{paper}: {code} takes {width} dots"
+            );
+        }
+    }
 }
 
 #[test]

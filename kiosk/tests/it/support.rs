@@ -74,7 +74,7 @@ impl Office {
             let (state, stop) = turno_server::AppState::new(&config, turno_server::store::system_clock()).unwrap();
             // The server runs as long as the test's runtime; so does its stop signal.
             std::mem::forget(stop);
-            let tokens = turno_server::demo::create(&state.store).await.unwrap();
+            let tokens = turno_server::demo::create(&state).await.unwrap();
             (state, tokens.kiosk)
         });
         Office {

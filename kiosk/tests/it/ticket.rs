@@ -1,5 +1,5 @@
 //! A ticket taken on the touch screen, end to end: the server issues it, the fake printer receives
-//! it (number, service, QR link, rating code, cut) and the screen shows it.
+//! it (number, service, QR link, rating code as text and barcode, cut) and the screen shows it.
 
 use expect_test::expect;
 use turno_kiosk::controller::{PrintState, Screen};
@@ -45,16 +45,22 @@ fn a_ticket_is_issued_printed_and_shown() {
         qr[0]
     );
     let token = qr[0].rsplit('/').next().unwrap().to_owned();
+    let rating_code = ui.view().ticket.rating_code;
+    let check = rating_code
+        .strip_prefix("A001-")
+        .expect("the rating code starts with the number");
+    assert_eq!(check.len(), 5);
     let barcodes: Vec<_> = printout.barcodes().map(|b| b.payload.clone()).collect();
     assert_eq!(
         barcodes,
-        vec!["A001".to_owned()],
-        "the barcode is the number the kiosk's scanner reads back for the rating"
+        vec![format!("A001{check}")],
+        "the barcode is the rating code, which the kiosk's scanner reads back for the rating"
     );
 
     let paper = describe(&printout)
         .replace(&office.url, "http://SERVER")
-        .replace(&token, "TOKEN");
+        .replace(&token, "TOKEN")
+        .replace(check, "CHECK");
     expect![[r#"
         "Comune di Valverde" bold
         "DD/MM/YYYY HH:MM"
@@ -77,7 +83,9 @@ fn a_ticket_is_issued_printed_and_shown() {
         "Segua il suo turno dal telefono"
         ""
         "Dopo la visita valuti il servizio al totem"
-        CODE128 A001
+        "Codice per la valutazione:"
+        "A001-CHECK" 2×2 bold
+        CODE128 A001CHECK
         ""
         "Grazie e arrivederci"
         cut"#]]
