@@ -260,7 +260,7 @@ pub fn call_next(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, counter_i
     let session = ready_to_call(c, user, counter_id)?;
     let services = cfg::counter_service_rules(c, counter_id)?;
     let now = ctx.now();
-    let candidates = tickets::candidates(c, counter_id, &services, now)?;
+    let candidates = tickets::candidates(c, counter_id, &services, now, office.day_start(now)?)?;
     let Some(choice) = choose_next(&candidates, session.urgent_streak, office.policy, now.as_millisecond()) else {
         return Ok(None);
     };

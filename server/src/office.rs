@@ -23,4 +23,13 @@ impl Office {
     pub fn day(&self, now: Timestamp) -> String {
         self.local(now).date().to_string()
     }
+
+    /// When the office day of `now` began: local midnight (or the first instant after it, on a day whose
+    /// midnight a clock change skips).
+    pub fn day_start(&self, now: Timestamp) -> crate::error::Result<Timestamp> {
+        self.local(now)
+            .start_of_day()
+            .map(|z| z.timestamp())
+            .map_err(crate::error::Error::internal)
+    }
 }

@@ -446,6 +446,20 @@ pub struct PublicRatingRequest {
     pub reason: Option<BadReason>,
 }
 
+/// A rating as the office stored it, for the back office: anonymous, with the visit's service and
+/// counter (never the clerk: clerks are seen only in aggregate).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StoredRating {
+    pub office_day: String,
+    pub number: TicketNumber,
+    pub service_id: i64,
+    pub counter_id: Option<i64>,
+    pub rating: Rating,
+    pub reason: Option<BadReason>,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct RatingRecorded {
     pub number: TicketNumber,

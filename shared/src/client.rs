@@ -333,6 +333,23 @@ impl Client {
         self.post("/admin/devices", d).await
     }
 
+    /// The ratings of the office days `from` to `to` (`YYYY-MM-DD`; today when absent).
+    pub async fn ratings(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<StoredRating>> {
+        let mut query = Vec::new();
+        if let Some(from) = from {
+            query.push(format!("from={from}"));
+        }
+        if let Some(to) = to {
+            query.push(format!("to={to}"));
+        }
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        };
+        self.get(&format!("/admin/ratings{query}")).await
+    }
+
     pub async fn revoke_device(&self, id: i64) -> Result<Device> {
         self.delete(&format!("/admin/devices/{id}")).await
     }

@@ -326,6 +326,31 @@ async fn a_finished_visit_is_rated_once() {
         .await
         .expect("rate A003 by its code");
     assert_eq!(recorded.number, a3.ticket.number);
+
+    // The back office reads back what was stored: face, reason, service and counter of each visit.
+    let stored: Vec<_> = office
+        .admin
+        .ratings(None, None)
+        .await
+        .expect("the stored ratings")
+        .into_iter()
+        .map(|r| (r.number.to_string(), r.rating, r.reason, r.service_id, r.counter_id))
+        .collect();
+    let (anagrafe, counter) = (office.service('A'), Some(office.counter("Sportello 1")));
+    assert_eq!(
+        stored,
+        [
+            ("A001".to_owned(), Rating::Good, None, anagrafe, counter),
+            (
+                "A002".to_owned(),
+                Rating::Bad,
+                Some(BadReason::WaitingTime),
+                anagrafe,
+                counter
+            ),
+            ("A003".to_owned(), Rating::Neutral, None, anagrafe, counter),
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,12 +7,12 @@ use axum::extract::State;
 use rusqlite::Connection;
 use turno_shared::api::{
     Counter, CounterInput, Device, DeviceCreated, DeviceInput, EndOfDayReport, EndOfDayRequest, ErrorBody, ErrorCode,
-    LiveEvent, REFERENCE_LANGUAGE, Service, ServiceInput, User, UserInput,
+    LiveEvent, REFERENCE_LANGUAGE, Service, ServiceInput, StoredRating, User, UserInput,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{JsonBody, Path};
+use super::{JsonBody, Path, Query};
 use crate::AppState;
 use crate::auth::{self, Admin, MIN_PASSWORD_CHARS};
 use crate::engine;
@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_devices, create_device))
         .routes(routes!(revoke_device))
         .routes(routes!(end_of_day))
+        .routes(routes!(ratings))
 }
 
 fn check_text(what: &str, text: &str, max: usize) -> Result<()> {
@@ -353,6 +354,40 @@ async fn end_of_day(
         .write(move |ctx| engine::end_of_day(ctx, &office, true, req.include_serving))
         .await?;
     Ok(Json(EndOfDayReport { expired }))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+struct DaysQuery {
+    /// The first office day, `YYYY-MM-DD` (default: today).
+    #[param(value_type = Option<String>, format = Date)]
+    from: Option<jiff::civil::Date>,
+    /// The last office day, `YYYY-MM-DD` (default: `from`).
+    #[param(value_type = Option<String>, format = Date)]
+    to: Option<jiff::civil::Date>,
+}
+
+/// The ratings given for the visits of a range of office days (at most 10,000), oldest first:
+/// anonymous, with their service and counter.
+#[utoipa::path(get, path = "/admin/ratings", tag = "admin", params(DaysQuery),
+    responses((status = 200, body = Vec<StoredRating>), (status = 422, body = ErrorBody)), security(("admin" = [])))]
+async fn ratings(
+    State(state): State<AppState>,
+    _: Admin,
+    Query(q): Query<DaysQuery>,
+) -> Result<Json<Vec<StoredRating>>> {
+    let today = state.office.local(state.store.now()).date();
+    let from = q.from.unwrap_or(today);
+    let to = q.to.unwrap_or(from);
+    if to < from {
+        return Err(Error::invalid("the range ends before it starts"));
+    }
+    let (from, to) = (from.to_string(), to.to_string());
+    Ok(Json(
+        state
+            .store
+            .read(move |c| crate::store::tickets::ratings_between(c, &from, &to))
+            .await?,
+    ))
 }
 
 /// Takes a service out of use: its history stays, kiosks stop offering it.

@@ -212,7 +212,7 @@ async fn rate(
         .store
         .write(move |ctx| {
             let t = engine::ticket_by_code(ctx.conn, &office, &code, ctx.now())?
-                .ok_or_else(|| Error::not_found("no ticket of today has this code"))?;
+                .ok_or_else(|| Error::not_found("today's ticket with this code"))?;
             engine::rate(ctx, &office, t, input)
         })
         .await;

@@ -116,6 +116,9 @@ impl FeedBounds {
 /// What an operation sees while it runs on the writer: the open transaction and the events it emits.
 pub struct WriteCtx<'a> {
     pub conn: &'a Connection,
+    /// The transaction's number since the store opened: operations with the same number were
+    /// committed together.
+    batch: u64,
     now: Timestamp,
     emitted: Vec<FeedItem>,
     queue_changed: bool,
@@ -125,6 +128,11 @@ impl WriteCtx<'_> {
     /// The time of this operation.
     pub fn now(&self) -> Timestamp {
         self.now
+    }
+
+    /// The number of the transaction this operation runs in.
+    pub fn batch(&self) -> u64 {
+        self.batch
     }
 
     /// Records a live event; subscribers get it once the transaction is durable.
@@ -252,6 +260,11 @@ impl Store {
 
     pub fn now(&self) -> Timestamp {
         (self.clock)()
+    }
+
+    /// Operations sent to the writer and not yet taken into a transaction.
+    pub fn pending(&self) -> usize {
+        self.jobs.max_capacity() - self.jobs.capacity()
     }
 
     /// The open counters per service, counted once per change.
@@ -492,7 +505,9 @@ struct Writer {
 impl Writer {
     fn run(self, conn: Connection, mut rx: mpsc::Receiver<Job>) {
         let mut batch: Vec<Job> = Vec::with_capacity(self.max_batch);
+        let mut number = 0;
         while let Some(first) = rx.blocking_recv() {
+            number += 1;
             batch.push(first);
             while batch.len() < self.max_batch {
                 match rx.try_recv() {
@@ -500,7 +515,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let (replies, committed, emitted) = run_batch(&conn, batch.drain(..), &self.clock);
+            let (replies, committed, emitted) = run_batch(&conn, number, batch.drain(..), &self.clock);
             if self.counters_touched.swap(false, Ordering::Relaxed) {
                 self.open_counters.invalidate();
             }
@@ -520,12 +535,14 @@ impl Writer {
 
 fn run_batch(
     conn: &Connection,
+    number: u64,
     jobs: impl Iterator<Item = Job>,
     clock: &Clock,
 ) -> (Vec<Reply>, Result<()>, Vec<FeedItem>) {
     let mut replies = Vec::new();
     let mut ctx = WriteCtx {
         conn,
+        batch: number,
         now: now_ms(clock),
         emitted: Vec::new(),
         queue_changed: false,

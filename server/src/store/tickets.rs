@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use rusqlite::{Connection, Row, named_params};
-use turno_shared::api::{ErrorCode, TicketEvent, TicketView};
+use turno_shared::api::{ErrorCode, StoredRating, TicketEvent, TicketView};
 use turno_shared::domain::{BadReason, Candidate, Code, Priority, Rating, ServicePrefix, TicketNumber, TicketState};
 
 use super::office::{CounterService, parse as parse_column, ts as timestamp_column};
@@ -241,13 +241,17 @@ pub fn events_of(c: &Connection, ticket_id: i64) -> Result<Vec<TicketEvent>> {
 
 /// The waiting tickets a counter could call, enough for the call policy to choose exactly: per service
 /// and class, the oldest ticket, and when that one is past the service's target wait, also the oldest
-/// one not yet past it; and the oldest tickets transferred to this counter.
+/// one not yet past it; and the oldest tickets transferred to this counter. Only tickets issued since
+/// `day_start` count: a ticket of a past office day is never called, even before the maintenance has
+/// closed it.
 pub fn candidates(
     c: &Connection,
     counter_id: i64,
     services: &[CounterService],
     now: Timestamp,
+    day_start: Timestamp,
 ) -> Result<Vec<Candidate>> {
+    let today = day_start.as_millisecond() - 1;
     let mut out: Vec<Candidate> = Vec::new();
     let mut oldest = c.prepare_cached(
         "SELECT id, issued_at FROM tickets WHERE state = 'waiting' AND service_id = ?1 AND priority = ?2
@@ -263,7 +267,7 @@ pub fn candidates(
     };
     for s in services {
         for priority in [true, false] {
-            let Some((id, arrival)) = find(s.service_id, priority, i64::MIN)? else {
+            let Some((id, arrival)) = find(s.service_id, priority, today)? else {
                 continue;
             };
             let candidate = Candidate {
@@ -277,7 +281,7 @@ pub fn candidates(
             // Past its target, the oldest is urgent: the oldest not yet urgent is a candidate too.
             if !priority && candidate.is_urgent(now.as_millisecond()) {
                 let target = i64::from(s.target_wait_minutes.unwrap_or_default()) * 60_000;
-                if let Some((id, arrival)) = find(s.service_id, false, now.as_millisecond() - target)? {
+                if let Some((id, arrival)) = find(s.service_id, false, (now.as_millisecond() - target).max(today))? {
                     out.push(Candidate {
                         ticket_id: id,
                         arrival_ms: arrival,
@@ -289,9 +293,9 @@ pub fn candidates(
     }
     let mut targeted = c.prepare_cached(
         "SELECT id, issued_at, priority FROM tickets WHERE state = 'waiting' AND target_counter_id = ?1
-         ORDER BY issued_at, id LIMIT 8",
+         AND issued_at > ?2 ORDER BY issued_at, id LIMIT 8",
     )?;
-    let rows = targeted.query_map([counter_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = targeted.query_map([counter_id, today], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     for r in rows {
         let (id, arrival, priority): (i64, i64, bool) = r?;
         out.retain(|c| c.ticket_id != id);
@@ -378,6 +382,32 @@ pub fn open_tickets_to_expire(
 }
 
 // ----- ratings -----
+
+/// The most ratings [`ratings_between`] returns.
+pub const RATINGS_LIMIT: u32 = 10_000;
+
+/// The ratings of the visits of office days `from` to `to` (inclusive, `YYYY-MM-DD`), oldest first.
+pub fn ratings_between(c: &Connection, from: &str, to: &str) -> Result<Vec<StoredRating>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT t.office_day, t.prefix, t.seq, r.service_id, r.counter_id, r.rating, r.reason, r.at
+         FROM ratings r JOIN tickets t ON t.id = r.ticket_id
+         WHERE t.office_day BETWEEN ?1 AND ?2 ORDER BY r.at, r.ticket_id LIMIT {RATINGS_LIMIT}"
+    ))?;
+    let rows = stmt.query_map([from, to], |r| {
+        let prefix: ServicePrefix = parse_column(&r.get::<_, String>(1)?)?;
+        Ok(StoredRating {
+            office_day: r.get(0)?,
+            number: TicketNumber::new(prefix, r.get(2)?)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Integer, e.into()))?,
+            service_id: r.get(3)?,
+            counter_id: r.get(4)?,
+            rating: parse_column(&r.get::<_, String>(5)?)?,
+            reason: r.get::<_, Option<String>>(6)?.map(|s| parse_column(&s)).transpose()?,
+            at: timestamp_column(r.get(7)?)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
 
 pub fn has_rating(c: &Connection, ticket_id: i64) -> Result<bool> {
     Ok(

@@ -1,5 +1,6 @@
-//! Every route refuses missing, wrong and wrong-role credentials; logins are rate-limited; revoked
-//! devices and signed-out users stop at once. Routes are enumerated from the generated OpenAPI document.
+//! Every route accepts its documented role and refuses missing, wrong and wrong-role credentials,
+//! clerks act only at their own counter; logins are rate-limited; revoked devices, signed-out users
+//! and their live streams stop at once. Routes are enumerated from the generated OpenAPI document.
 
 use axum::http::StatusCode;
 use serde_json::json;
@@ -9,6 +10,153 @@ use crate::support::TestOffice;
 
 /// Operations anyone may use, by operation id.
 const PUBLIC: &[&str] = &["office", "ticket_status", "rate_ticket", "login"];
+
+/// An operation of the OpenAPI document.
+struct Operation {
+    method: String,
+    path: String,
+    id: String,
+    /// The roles its `security` names; empty for public operations.
+    roles: Vec<String>,
+}
+
+impl Operation {
+    /// The path with ticket and counter 1, and `token` for a ticket's token.
+    fn concrete(&self, token: &str) -> String {
+        self.path.replace("{id}", "1").replace("{token}", token)
+    }
+
+    /// A body for the methods that take one: valid for the clerk's actions (whose counter is checked
+    /// once the request is understood), empty for the others.
+    fn body(&self) -> Option<serde_json::Value> {
+        let valid = match self.id.as_str() {
+            "finish" => json!({"outcome": "certificato"}),
+            "transfer" => json!({"service_id": 1}),
+            "pause" => json!({"reason": "pausa"}),
+            "call_ticket" => json!({"ticket_id": 2}),
+            _ => json!({}),
+        };
+        matches!(self.method.as_str(), "POST" | "PUT").then_some(valid)
+    }
+}
+
+async fn operations(office: &TestOffice) -> Vec<Operation> {
+    let doc = office.call("GET", "/api/v1/openapi.json", None, None).await.body;
+    let mut out = Vec::new();
+    for (path, ops) in doc["paths"].as_object().expect("the document lists paths") {
+        for (method, op) in ops.as_object().unwrap() {
+            let roles = op["security"]
+                .as_array()
+                .map(|reqs| {
+                    reqs.iter()
+                        .flat_map(|r| r.as_object().unwrap().keys().cloned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(Operation {
+                method: method.to_uppercase(),
+                path: path.clone(),
+                id: op["operationId"].as_str().unwrap_or_default().to_owned(),
+                roles,
+            });
+        }
+    }
+    out
+}
+
+/// Every protected operation accepts each principal its roles admit: whatever it answers (the empty
+/// body may be invalid, the ticket in the wrong state), it is not 401 or 403. A clerk is accepted at
+/// their own counter, on the ticket called there; any other clerk is refused every counter-scoped
+/// action. Each operation runs on an office of its own, so that none changes what the next one sees.
+#[tokio::test]
+async fn every_route_accepts_its_documented_roles_and_counter_actions_only_at_their_counter() {
+    let office = TestOffice::new().await;
+    let ops = operations(&office).await;
+    let checks = ops.iter().filter(|op| !op.roles.is_empty()).map(|op| async move {
+        let office = TestOffice::new().await;
+        // Ticket 1 is called at counter 1, where Maria is signed in; Luca is at counter 2.
+        let ticket = office.issue(1, false).await;
+        office.issue(1, false).await;
+        let token = ticket["token"].as_str().unwrap().to_owned();
+        let maria = office.clerk_at("mrossi", 1).await;
+        let luca = office.clerk_at("lbianchi", 2).await;
+        let called = office
+            .call("POST", "/api/v1/counters/1/call-next", Some(&maria), None)
+            .await;
+        assert_eq!(called.body["ticket"]["id"], 1, "{}", called.body);
+        let admin = office.login("admin").await;
+        let admitted: Vec<(&str, String)> = op
+            .roles
+            .iter()
+            .flat_map(|role| match role.as_str() {
+                "kiosk" => vec![("kiosk", office.kiosk.clone())],
+                "display" => vec![
+                    ("display", office.display.clone()),
+                    ("kiosk", office.kiosk.clone()),
+                    ("clerk", maria.clone()),
+                    ("admin", admin.clone()),
+                ],
+                "user" => vec![
+                    ("clerk", maria.clone()),
+                    ("other clerk", luca.clone()),
+                    ("admin", admin.clone()),
+                ],
+                "clerk" => vec![("clerk at the counter", maria.clone())],
+                "admin" => vec![("admin", admin.clone())],
+                other => panic!("unknown role {other} in the OpenAPI document"),
+            })
+            .collect();
+        let path = op.concrete(&token);
+        // First the stranger, while the ticket is still at counter 1.
+        if op.roles.iter().all(|r| r == "clerk") {
+            let a = office.call(&op.method, &path, Some(&luca), op.body()).await;
+            assert_eq!(
+                (a.status, a.code()),
+                (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+                "{} {} ({}) by a clerk at another counter: {}",
+                op.method,
+                op.path,
+                op.id,
+                a.body
+            );
+        }
+        for (who, credential) in admitted {
+            let a = office.call(&op.method, &path, Some(&credential), op.body()).await;
+            assert!(
+                a.status != StatusCode::UNAUTHORIZED && a.status != StatusCode::FORBIDDEN,
+                "{} {} ({}) refused {who}, whom its roles {:?} admit: {} {}",
+                op.method,
+                op.path,
+                op.id,
+                op.roles,
+                a.status,
+                a.body
+            );
+        }
+        op.id.clone()
+    });
+    let checked = futures_util::future::join_all(checks).await;
+    // The counter-scoped actions a clerk takes are all among them.
+    for id in [
+        "recall",
+        "start",
+        "finish",
+        "no_show",
+        "return_to_queue",
+        "transfer",
+        "cancel",
+        "pause",
+        "resume",
+        "call_next",
+        "call_ticket",
+        "close_session",
+    ] {
+        assert!(
+            checked.iter().any(|c| c == id),
+            "{id} is not a documented protected operation"
+        );
+    }
+}
 
 #[tokio::test]
 async fn every_route_refuses_missing_wrong_and_wrong_role_credentials() {
@@ -30,22 +178,12 @@ async fn every_route_refuses_missing_wrong_and_wrong_role_credentials() {
         other => panic!("unknown role {other} in the OpenAPI document"),
     };
 
-    let doc = office.call("GET", "/api/v1/openapi.json", None, None).await.body;
-    let paths = doc["paths"].as_object().expect("the document lists paths");
     let mut checked = 0;
-    for (path, ops) in paths {
-        let concrete = path.replace("{id}", "1").replace("{token}", "0123456789abcdef");
-        for (method, op) in ops.as_object().unwrap() {
-            let method = method.to_uppercase();
-            let id = op["operationId"].as_str().unwrap_or_default();
-            let roles: Vec<&str> = op["security"]
-                .as_array()
-                .map(|reqs| {
-                    reqs.iter()
-                        .flat_map(|r| r.as_object().unwrap().keys().map(String::as_str))
-                        .collect()
-                })
-                .unwrap_or_default();
+    for op in operations(&office).await {
+        let (method, path, id) = (op.method.as_str(), op.path.as_str(), op.id.as_str());
+        let concrete = op.concrete("0123456789abcdef");
+        let roles: Vec<&str> = op.roles.iter().map(String::as_str).collect();
+        {
             if roles.is_empty() {
                 assert!(
                     PUBLIC.contains(&id),
@@ -54,8 +192,8 @@ async fn every_route_refuses_missing_wrong_and_wrong_role_credentials() {
                 continue;
             }
             assert!(!PUBLIC.contains(&id), "{method} {path} is public but declares roles");
-            let body = matches!(method.as_str(), "POST" | "PUT").then(|| json!({}));
-            let a = office.call(&method, &concrete, None, body.clone()).await;
+            let body = op.body();
+            let a = office.call(method, &concrete, None, body.clone()).await;
             assert_eq!(
                 a.status,
                 StatusCode::UNAUTHORIZED,
@@ -63,7 +201,7 @@ async fn every_route_refuses_missing_wrong_and_wrong_role_credentials() {
                 a.body
             );
             assert_eq!(a.code(), ErrorCode::Unauthenticated);
-            let a = office.call(&method, &concrete, Some("not-a-token"), body.clone()).await;
+            let a = office.call(method, &concrete, Some("not-a-token"), body.clone()).await;
             assert_eq!(
                 a.status,
                 StatusCode::UNAUTHORIZED,
@@ -74,7 +212,7 @@ async fn every_route_refuses_missing_wrong_and_wrong_role_credentials() {
                 if roles.iter().any(|r| admits(r, who)) {
                     continue;
                 }
-                let a = office.call(&method, &concrete, Some(token), body.clone()).await;
+                let a = office.call(method, &concrete, Some(token), body.clone()).await;
                 assert_eq!(a.status, StatusCode::FORBIDDEN, "{method} {path} as {who}: {}", a.body);
                 assert_eq!(a.code(), ErrorCode::Forbidden);
             }

@@ -2,7 +2,10 @@
 
 mod auth;
 mod day;
+mod events;
 mod input;
+mod midnight;
 mod retention;
 mod store;
 mod support;
+mod upgrade;

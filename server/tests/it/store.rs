@@ -73,3 +73,73 @@ async fn a_failing_operation_leaves_nothing_and_spares_its_batch() {
         .unwrap();
     assert_eq!(stored, ok);
 }
+
+/// Operations that wait together are committed in one transaction, and only what was committed is
+/// broadcast: the event of an operation that failed in the batch reaches no one and is not stored.
+#[tokio::test]
+async fn waiting_operations_share_one_transaction_and_only_committed_events_go_out() {
+    use turno_shared::api::LiveEvent;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db"), StoreOptions::default(), system_clock()).unwrap();
+    let mut live = store.subscribe();
+    // The first operation holds the writer until 50 more are queued behind it.
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let (running, started) = tokio::sync::oneshot::channel::<()>();
+    let first = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .write(move |ctx| {
+                    let _ = running.send(());
+                    held.recv().expect("released");
+                    Ok(ctx.batch())
+                })
+                .await
+        })
+    };
+    started.await.unwrap();
+    let mut queued = Vec::new();
+    for i in 0..50 {
+        let store = store.clone();
+        queued.push(tokio::spawn(async move {
+            store
+                .write(move |ctx| {
+                    ctx.emit(&LiveEvent::ConfigChanged)?;
+                    if i == 17 {
+                        return Err(Error::conflict(turno_shared::api::ErrorCode::AlreadyExists, "refused"));
+                    }
+                    Ok(ctx.batch())
+                })
+                .await
+        }));
+    }
+    while store.pending() < 50 {
+        tokio::task::yield_now().await;
+    }
+    release.send(()).unwrap();
+    let first_batch = first.await.unwrap().unwrap();
+    let mut batches = std::collections::HashSet::new();
+    for (i, t) in queued.into_iter().enumerate() {
+        match t.await.unwrap() {
+            Ok(batch) => {
+                batches.insert(batch);
+            }
+            Err(_) => assert_eq!(i, 17),
+        }
+    }
+    assert_eq!(
+        batches.len(),
+        1,
+        "50 waiting operations were committed in {} transactions",
+        batches.len()
+    );
+    assert!(!batches.contains(&first_batch));
+    // 49 events went out and were stored: not the failed operation's.
+    let mut received = 0;
+    while let Ok(item) = live.try_recv() {
+        assert_eq!(&*item.name, "config_changed");
+        received += 1;
+    }
+    assert_eq!(received, 49);
+    assert_eq!(store.last_feed_id().await.unwrap(), 49);
+}

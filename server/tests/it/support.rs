@@ -21,6 +21,8 @@ pub struct TestOffice {
     pub kiosk: String,
     pub display: String,
     now: Arc<Mutex<Timestamp>>,
+    /// Held so that the server does not look shut down (which ends live streams).
+    _stop: tokio::sync::watch::Sender<bool>,
     _dir: TempDir,
 }
 
@@ -43,6 +45,35 @@ impl TestOffice {
         Self::with_config(|_| {}).await
     }
 
+    /// An office whose database was loaded from an SQL fixture (a released schema version with data)
+    /// and then opened, so migrated, by the current server; at 10:00 on `now_local`.
+    pub async fn from_fixture(sql: &str, now_local: &str, kiosk: &str, display: &str) -> TestOffice {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("turno.db");
+        rusqlite::Connection::open(&db).unwrap().execute_batch(sql).unwrap();
+        let config = Config {
+            db,
+            ..Config::default()
+        };
+        let civil: jiff::civil::DateTime = now_local.parse().unwrap();
+        let start = civil
+            .to_zoned(jiff::tz::TimeZone::get(&config.timezone).unwrap())
+            .unwrap()
+            .timestamp();
+        let now = Arc::new(Mutex::new(start));
+        let clock_now = now.clone();
+        let (state, stop) = AppState::new(&config, Arc::new(move || *clock_now.lock().unwrap())).unwrap();
+        TestOffice {
+            router: app(state.clone()),
+            state,
+            kiosk: kiosk.to_owned(),
+            display: display.to_owned(),
+            now,
+            _stop: stop,
+            _dir: dir,
+        }
+    }
+
     pub async fn with_config(edit: impl FnOnce(&mut Config)) -> TestOffice {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
@@ -52,7 +83,7 @@ impl TestOffice {
         edit(&mut config);
         let now = Arc::new(Mutex::new("2026-11-26T09:00:00Z".parse::<Timestamp>().unwrap()));
         let clock_now = now.clone();
-        let (state, _stop) = AppState::new(&config, Arc::new(move || *clock_now.lock().unwrap())).unwrap();
+        let (state, stop) = AppState::new(&config, Arc::new(move || *clock_now.lock().unwrap())).unwrap();
         let tokens = demo::create(&state).await.unwrap();
         TestOffice {
             router: app(state.clone()),
@@ -60,8 +91,15 @@ impl TestOffice {
             kiosk: tokens.kiosk,
             display: tokens.display,
             now,
+            _stop: stop,
             _dir: dir,
         }
+    }
+
+    /// Sets the clock to a local time at the office, `2026-03-28T23:00`.
+    pub fn set_local(&self, local: &str) {
+        let civil: jiff::civil::DateTime = local.parse().unwrap();
+        *self.now.lock().unwrap() = civil.to_zoned(self.state.office.tz.clone()).unwrap().timestamp();
     }
 
     pub fn advance(&self, by: SignedDuration) {
@@ -85,9 +123,20 @@ impl TestOffice {
         self.send(req).await
     }
 
+    /// Sends a request; the answer of a live-event stream, which never ends, is its status alone.
     pub async fn send(&self, req: Request<Body>) -> Answer {
         let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
+        let streaming = resp
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        if streaming {
+            return Answer {
+                status,
+                body: Value::Null,
+            };
+        }
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         Answer {
             status,
