@@ -83,8 +83,8 @@ impl Default for LimitsConfig {
             header_timeout_secs: 10,
             body_timeout_secs: 10,
             request_timeout_secs: 30,
-            max_connections: 2048,
-            max_connections_per_address: 256,
+            max_connections: 4096,
+            max_connections_per_address: 512,
             stream_keepalive_secs: 15,
         }
     }

@@ -136,6 +136,9 @@ pub async fn serve(
                 Some(slot) => Some(slot),
                 None => {
                     tracing::debug!(%peer, "too many connections from this address");
+                    if tls.is_none() {
+                        tokio::spawn(refuse(stream));
+                    }
                     continue;
                 }
             }
@@ -156,6 +159,24 @@ pub async fn serve(
     {
         tracing::warn!("some connections were still open when the server stopped");
     }
+}
+
+/// Answers a connection past its address's cap with a 503 in the API's JSON, without reading its
+/// request, and closes it: the client learns why instead of seeing its connection drop.
+async fn refuse(mut stream: TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let body = serde_json::to_string(&turno_shared::api::ErrorBody {
+        code: turno_shared::api::ErrorCode::Unavailable,
+        message: "too many connections from this address: close some and try again".into(),
+    })
+    .unwrap_or_default();
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         retry-after: 1\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer.as_bytes())).await;
+    let _ = stream.shutdown().await;
 }
 
 async fn serve_connection(

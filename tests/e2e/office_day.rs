@@ -169,6 +169,40 @@ async fn a_transferred_ticket_keeps_its_arrival_time() {
     assert_eq!(f.id, f1.ticket.id);
 }
 
+/// The other side of keeping the arrival time: a ticket transferred to a service where older tickets
+/// wait goes behind them, not to the front.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_younger_transferred_ticket_waits_behind_older_ones() {
+    let office = Office::start().await;
+    let c1 = office.issue('C', Priority::Normal).await;
+    let c2 = office.issue('C', Priority::Normal).await;
+    let a1 = office.issue('A', Priority::Normal).await;
+    let c3 = office.issue('C', Priority::Normal).await;
+    let maria = office.clerk("mrossi", "Sportello 1").await;
+    let a = maria.calls("A001").await;
+    let moved = maria
+        .client
+        .transfer(
+            a.id,
+            &TransferRequest {
+                service_id: Some(office.service('C')),
+                counter_id: None,
+            },
+        )
+        .await
+        .expect("transfer to the local taxes office");
+    assert_eq!(moved.issued_at, a1.ticket.issued_at);
+    // C001 and C002 arrived before it; C003 after.
+    let status = office.kiosk.ticket_status(&a1.token).await.expect("public status");
+    assert_eq!(status.people_ahead, Some(2));
+    let giulia = office.clerk("gverdi", "Sportello 3").await;
+    for (expected, issued) in [("C001", &c1), ("C002", &c2), ("A001", &a1), ("C003", &c3)] {
+        let t = giulia.calls(expected).await;
+        assert_eq!(t.id, issued.ticket.id);
+        giulia.finish(&t, "calcolo").await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_late_citizen_goes_back_in_the_queue_in_their_place() {
     let office = Office::start().await;

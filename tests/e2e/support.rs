@@ -7,9 +7,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use tempfile::TempDir;
-use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, LiveEvent, LiveMessage, Service, TicketView};
+use turno_shared::api::{
+    CounterInput, ErrorCode, IssueRequest, IssuedTicket, LiveEvent, LiveMessage, Service, TicketView, UserInput,
+};
 use turno_shared::client::{Client, ClientError, Subscription};
-use turno_shared::domain::Priority;
+use turno_shared::domain::{Priority, Role};
 use turno_tests::ServerProcess;
 
 /// How long a test waits for something that should happen at once before it fails.
@@ -106,6 +108,50 @@ impl Office {
             .unwrap_or_else(|e| panic!("{username} signs in at counter {counter}: {e}"));
         assert_eq!(status.counter.id, counter);
         Clerk { client, counter }
+    }
+
+    /// Opens `n` more counters, each serving every service in its own order of preference, with a new
+    /// clerk signed in at each.
+    pub async fn more_clerks(&self, n: usize) -> Vec<Clerk> {
+        let mut services: Vec<i64> = self.services.values().map(|s| s.id).collect();
+        services.sort_unstable();
+        let made = futures_util::future::join_all((0..n).map(|i| {
+            let mut order = services.clone();
+            order.rotate_left(i % services.len());
+            async move {
+                let counter = self
+                    .admin
+                    .create_counter(&CounterInput {
+                        name: format!("Sportello R{i}"),
+                        services: order,
+                        active: true,
+                    })
+                    .await
+                    .unwrap_or_else(|e| panic!("counter R{i}: {e}"));
+                let username = format!("clerk{i}");
+                self.admin
+                    .create_user(&UserInput {
+                        username: username.parse().expect("a valid username"),
+                        display_name: format!("Clerk {i}"),
+                        role: Role::Clerk,
+                        password: Some(format!("password {i}")),
+                        active: true,
+                    })
+                    .await
+                    .unwrap_or_else(|e| panic!("user {username}: {e}"));
+                (username, format!("password {i}"), counter.id)
+            }
+        }))
+        .await;
+        // Sign in one after another: logins wait for the server's one hashing thread.
+        let mut clerks = Vec::new();
+        for (username, password, counter) in made {
+            let login = self.server.client().login(&username, &password).await.expect("sign in");
+            let client = self.server.client().with_token(login.token);
+            client.open_counter(counter).await.expect("open the counter");
+            clerks.push(Clerk { client, counter });
+        }
+        clerks
     }
 
     /// Lifts the daily cap of every service, keeping the rest of its configuration.
