@@ -64,7 +64,7 @@ fn wait_for(c: &Connection, service_id: i64, ahead: u32) -> Result<Option<u32>> 
 }
 
 fn valid_language(lang: &str) -> bool {
-    (2..=8).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+    turno_shared::api::is_language_code(lang)
 }
 
 // ----- issuing -----
@@ -223,12 +223,12 @@ pub fn close_session(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64) -> Re
 
 pub fn pause(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64, reason: &str) -> Result<CounterStatus> {
     let c = ctx.conn;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+    if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(Error::invalid(format!(
             "give a reason for the pause, up to {MAX_REASON_CHARS} characters"
         )));
     }
+    let reason = reason.trim();
     let session = clerk_session(c, user, counter_id)?;
     ensure_counter_free(c, counter_id)?;
     if session.paused_reason.as_deref() != Some(reason) {
@@ -379,7 +379,7 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
                 .ok_or_else(|| Error::not_found(format!("service {}", t.service_id)))?;
             if !outcomes.iter().any(|o| o.code == outcome) {
                 let known: Vec<&str> = outcomes.iter().map(|o| o.code.as_str()).collect();
-                return Err(Error::invalid(format!(
+                return Err(Error::conflict("unknown_outcome", format!(
                     "{outcome} is not an outcome of {name}; use one of: {}",
                     known.join(", ")
                 )));
@@ -405,7 +405,8 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
                 return Err(Error::invalid("transfer to a service, a counter, or both"));
             }
             if let Some(sid) = req.service_id {
-                let s = service(c, sid)?;
+                let s = cfg::get_service(c, sid)?
+                    .ok_or_else(|| Error::conflict("unknown_reference", format!("there is no service {sid}")))?;
                 if !s.config.active {
                     return Err(Error::conflict(
                         "service_inactive",
@@ -415,7 +416,8 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
                 t.service_id = sid;
             }
             if let Some(cid) = req.counter_id {
-                let k = cfg::get_counter(c, cid)?.ok_or_else(|| Error::not_found(format!("counter {cid}")))?;
+                let k = cfg::get_counter(c, cid)?
+                    .ok_or_else(|| Error::conflict("unknown_reference", format!("there is no counter {cid}")))?;
                 if !k.config.active {
                     return Err(Error::conflict(
                         "counter_inactive",
@@ -542,12 +544,12 @@ pub fn ticket_by_code(c: &Connection, office: &Office, code: &str, now: Timestam
 // ----- printers -----
 
 pub fn printer_alert(ctx: &mut WriteCtx<'_>, device: &Device, req: &PrinterAlertRequest) -> Result<PrinterAlert> {
-    let message = req.message.as_deref().map(str::trim).filter(|m| !m.is_empty());
-    if message.is_some_and(|m| m.chars().count() > MAX_REASON_CHARS) {
+    if req.message.as_deref().is_some_and(|m| m.chars().count() > MAX_REASON_CHARS) {
         return Err(Error::invalid(format!(
             "the message can hold up to {MAX_REASON_CHARS} characters"
         )));
     }
+    let message = req.message.as_deref().map(str::trim).filter(|m| !m.is_empty());
     cfg::insert_printer_alert(ctx.conn, device.id, req.status, message, ctx.now())?;
     let alert = PrinterAlert {
         device_id: device.id,

@@ -7,7 +7,7 @@ use axum::extract::State;
 use rusqlite::Connection;
 use turno_shared::api::{
     Counter, CounterInput, Device, DeviceCreated, DeviceInput, EndOfDayReport, EndOfDayRequest, ErrorBody, LiveEvent,
-    REFERENCE_LANGUAGE, Service, ServiceInput, User, UserInput,
+    NewUserInput, REFERENCE_LANGUAGE, Service, ServiceInput, User, UserInput,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -57,10 +57,14 @@ fn validate_service(s: &ServiceInput) -> Result<()> {
     if s.outcomes.is_empty() {
         return Err(Error::invalid("a service needs at least one outcome code"));
     }
+    // JSON Schema cannot say "unique by code", so a repeated code is a conflict, not a schema violation.
     let mut seen = HashSet::new();
     for o in &s.outcomes {
         if !seen.insert(&o.code) {
-            return Err(Error::invalid(format!("the outcome code {} appears twice", o.code)));
+            return Err(Error::conflict(
+                "duplicate_outcome",
+                format!("the outcome code {} appears twice", o.code),
+            ));
         }
     }
     if s.target_wait_minutes.is_some_and(|m| m == 0 || m > 24 * 60) {
@@ -80,7 +84,7 @@ fn validate_counter(c: &Connection, input: &CounterInput) -> Result<()> {
             return Err(Error::invalid(format!("service {id} appears twice")));
         }
         if cfg::get_service(c, *id)?.is_none() {
-            return Err(Error::invalid(format!("there is no service {id}")));
+            return Err(Error::conflict("unknown_reference", format!("there is no service {id}")));
         }
     }
     Ok(())
@@ -117,8 +121,9 @@ async fn create_service(
 }
 
 #[utoipa::path(put, path = "/admin/services/{id}", tag = "admin", request_body = ServiceInput,
-    params(("id" = i64, Path, description = "Service id")),
-    responses((status = 200, body = Service), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Service id")),
+    responses((status = 200, body = Service), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("admin" = [])))]
 async fn update_service(
     State(state): State<AppState>,
@@ -167,8 +172,9 @@ async fn create_counter(
 }
 
 #[utoipa::path(put, path = "/admin/counters/{id}", tag = "admin", request_body = CounterInput,
-    params(("id" = i64, Path, description = "Counter id")),
-    responses((status = 200, body = Counter), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
+    responses((status = 200, body = Counter), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("admin" = [])))]
 async fn update_counter(
     State(state): State<AppState>,
@@ -200,14 +206,14 @@ async fn password_hash(password: Option<String>, required: bool) -> Result<Optio
     match password {
         None if required => Err(Error::invalid("a new user needs a password")),
         None => Ok(None),
-        Some(p) if p.chars().count() < MIN_PASSWORD_CHARS || p.len() > 256 => Err(Error::invalid(format!(
+        Some(p) if !(MIN_PASSWORD_CHARS..=256).contains(&p.chars().count()) => Err(Error::invalid(format!(
             "a password needs {MIN_PASSWORD_CHARS} to 256 characters"
         ))),
         Some(p) => auth::on_hasher(move || auth::hash_password(&p)).await?.map(Some),
     }
 }
 
-#[utoipa::path(post, path = "/admin/users", tag = "admin", request_body = UserInput,
+#[utoipa::path(post, path = "/admin/users", tag = "admin", request_body = NewUserInput,
     responses((status = 200, body = User), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("admin" = [])))]
 async fn create_user(
@@ -243,15 +249,27 @@ async fn create_user(
 
 /// Updates a user; deactivating one signs them out everywhere.
 #[utoipa::path(put, path = "/admin/users/{id}", tag = "admin", request_body = UserInput,
-    params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "User id")),
+    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("admin" = [])))]
 async fn update_user(
     State(state): State<AppState>,
     Admin(me): Admin,
+    headers: axum::http::HeaderMap,
     Path(id): Path<i64>,
     JsonBody(input): JsonBody<UserInput>,
 ) -> Result<Json<User>> {
+    // Changing your own password signs you out everywhere else, not here.
+    let keep = (id == me.id)
+        .then(|| {
+            headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split_once(' '))
+                .map(|(_, t)| auth::token_hash(t.trim()))
+        })
+        .flatten();
     check_text("a display name", &input.display_name, 80)?;
     if id == me.id && (!input.active || input.role != me.role) {
         return Err(Error::conflict(
@@ -276,7 +294,10 @@ async fn update_user(
                 return Err(Error::not_found(format!("user {id}")));
             }
             if !input.active || hash.is_some() {
-                cfg::delete_user_tokens(c, id)?;
+                match &keep {
+                    Some(keep) => cfg::delete_other_user_tokens(c, id, keep)?,
+                    None => cfg::delete_user_tokens(c, id)?,
+                }
             }
             Ok(User {
                 id,
@@ -321,7 +342,7 @@ async fn create_device(
 
 /// Revokes a device's token at once.
 #[utoipa::path(delete, path = "/admin/devices/{id}", tag = "admin",
-    params(("id" = i64, Path, description = "Device id")),
+    params(("id" = i64, Path, minimum = 1, description = "Device id")),
     responses((status = 200, body = Device), (status = 404, body = ErrorBody)), security(("admin" = [])))]
 async fn revoke_device(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Device>> {
     let device = state
@@ -355,7 +376,7 @@ async fn end_of_day(
 
 /// Takes a service out of use: its history stays, kiosks stop offering it.
 #[utoipa::path(delete, path = "/admin/services/{id}", tag = "admin",
-    params(("id" = i64, Path, description = "Service id")),
+    params(("id" = i64, Path, minimum = 1, description = "Service id")),
     responses((status = 200, body = Service), (status = 404, body = ErrorBody)), security(("admin" = [])))]
 async fn deactivate_service(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Service>> {
     let service = state
@@ -373,7 +394,7 @@ async fn deactivate_service(State(state): State<AppState>, _: Admin, Path(id): P
 
 /// Takes a counter out of use: its history stays.
 #[utoipa::path(delete, path = "/admin/counters/{id}", tag = "admin",
-    params(("id" = i64, Path, description = "Counter id")),
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
     responses((status = 200, body = Counter), (status = 404, body = ErrorBody)), security(("admin" = [])))]
 async fn deactivate_counter(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Counter>> {
     let counter = state
@@ -391,7 +412,7 @@ async fn deactivate_counter(State(state): State<AppState>, _: Admin, Path(id): P
 
 /// Deactivates a user and signs them out everywhere; their history stays.
 #[utoipa::path(delete, path = "/admin/users/{id}", tag = "admin",
-    params(("id" = i64, Path, description = "User id")),
+    params(("id" = i64, Path, minimum = 1, description = "User id")),
     responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("admin" = [])))]
 async fn deactivate_user(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<i64>) -> Result<Json<User>> {

@@ -144,7 +144,7 @@ async fn a_refused_change_writes_nothing() {
         .await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+        (StatusCode::CONFLICT, "unknown_reference"),
         "{}",
         a.body
     );
