@@ -54,7 +54,7 @@ fn estimate(c: &Connection, counters: &OpenCounters, t: &Ticket) -> Result<(u32,
 }
 
 fn valid_language(lang: &str) -> bool {
-    (2..=8).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+    turno_shared::api::is_language_code(lang)
 }
 
 // ----- issuing -----
@@ -217,12 +217,12 @@ pub fn close_session(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64) -> Re
 
 pub fn pause(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64, reason: &str) -> Result<CounterStatus> {
     let c = ctx.conn;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+    if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(Error::invalid(format!(
             "give a reason for the pause, up to {MAX_REASON_CHARS} characters"
         )));
     }
+    let reason = reason.trim();
     let session = clerk_session(c, user, counter_id)?;
     ensure_counter_free(c, counter_id)?;
     if session.paused_reason.as_deref() != Some(reason) {
@@ -408,10 +408,13 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
                 .ok_or_else(|| Error::not_found(format!("service {}", t.service_id)))?;
             if !outcomes.iter().any(|o| o.code == outcome) {
                 let known: Vec<&str> = outcomes.iter().map(|o| o.code.as_str()).collect();
-                return Err(Error::invalid(format!(
-                    "{outcome} is not an outcome of {name}; use one of: {}",
-                    known.join(", ")
-                )));
+                return Err(Error::conflict(
+                    ErrorCode::UnknownOutcome,
+                    format!(
+                        "{outcome} is not an outcome of {name}; use one of: {}",
+                        known.join(", ")
+                    ),
+                ));
             }
             if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
                 return Err(Error::invalid(format!(
@@ -434,7 +437,9 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
                 return Err(Error::invalid("transfer to a service, a counter, or both"));
             }
             if let Some(sid) = req.service_id {
-                let s = service(c, sid)?;
+                let s = cfg::get_service(c, sid)?.ok_or_else(|| {
+                    Error::conflict(ErrorCode::UnknownReference, format!("there is no service {sid}"))
+                })?;
                 if !s.config.active {
                     return Err(Error::conflict(
                         ErrorCode::ServiceInactive,
@@ -444,7 +449,9 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
                 t.service_id = sid;
             }
             if let Some(cid) = req.counter_id {
-                let k = cfg::get_counter(c, cid)?.ok_or_else(|| Error::not_found(format!("counter {cid}")))?;
+                let k = cfg::get_counter(c, cid)?.ok_or_else(|| {
+                    Error::conflict(ErrorCode::UnknownReference, format!("there is no counter {cid}"))
+                })?;
                 if !k.config.active {
                     return Err(Error::conflict(
                         ErrorCode::CounterInactive,
@@ -581,22 +588,32 @@ pub enum KioskCode {
 }
 
 impl KioskCode {
+    /// Reads a code in the form the kiosk sends: `A012-7K3MX` (upper case, with its dash) or a token (32
+    /// lower-case hex digits). The kiosk reads what citizens type or scan, however written, and sends
+    /// it so; the API takes only that form, as its document says.
     pub fn parse(code: &str) -> Result<KioskCode> {
-        let code = code.trim();
-        if let Ok(rating) = code.parse::<RatingCode>() {
+        let is_token = code.len() == 32 && code.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if is_token {
+            return Ok(KioskCode::Token(code.to_owned()));
+        }
+        // The document's pattern: a capital, three or four digits, a dash, five characters of the
+        // alphabet (zero numbers are left to the parser, which refuses them).
+        let b = code.as_bytes();
+        let digits = b.iter().skip(1).take_while(|c| c.is_ascii_digit()).count();
+        let wire = b.first().is_some_and(u8::is_ascii_uppercase)
+            && (3..=4).contains(&digits)
+            && b.get(1 + digits) == Some(&b'-')
+            && b.len() == 2 + digits + RatingCode::CHECK_LEN
+            && b[2 + digits..].iter().all(|c| RatingCode::ALPHABET.contains(c));
+        if wire && let Ok(rating) = code.parse::<RatingCode>() {
             return Ok(KioskCode::Rating(rating));
         }
-        if code.parse::<TicketNumber>().is_ok() {
+        if code.trim().parse::<TicketNumber>().is_ok() {
             return Err(Error::invalid(
                 "type the whole rating code printed on the ticket: the number and the five characters after it",
             ));
         }
-        let token = code.to_ascii_lowercase();
-        if token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
-            Ok(KioskCode::Token(token))
-        } else {
-            Err(Error::invalid(format!("{code:?} is not a rating code like A012-7K3MX")))
-        }
+        Err(Error::invalid(format!("{code:?} is not a rating code like A012-7K3MX")))
     }
 }
 
@@ -612,12 +629,16 @@ pub fn ticket_by_code(c: &Connection, office: &Office, code: &KioskCode, now: Ti
 // ----- printers -----
 
 pub fn printer_alert(ctx: &mut WriteCtx<'_>, device: &Device, req: &PrinterAlertRequest) -> Result<PrinterAlert> {
-    let message = req.message.as_deref().map(str::trim).filter(|m| !m.is_empty());
-    if message.is_some_and(|m| m.chars().count() > MAX_REASON_CHARS) {
+    if req
+        .message
+        .as_deref()
+        .is_some_and(|m| m.chars().count() > MAX_REASON_CHARS)
+    {
         return Err(Error::invalid(format!(
             "the message can hold up to {MAX_REASON_CHARS} characters"
         )));
     }
+    let message = req.message.as_deref().map(str::trim).filter(|m| !m.is_empty());
     cfg::insert_printer_alert(ctx.conn, device.id, req.status, message, ctx.now())?;
     let alert = PrinterAlert {
         device_id: device.id,

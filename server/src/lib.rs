@@ -97,7 +97,8 @@ impl AppState {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = routes::api().split_for_parts();
+    let (api, mut openapi) = routes::api().split_for_parts();
+    routes::complete_document(&mut openapi);
     let openapi = Arc::new(openapi);
     Router::new()
         .merge(api)

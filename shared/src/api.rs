@@ -4,8 +4,11 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::{
     BadReason, Code, DeviceKind, Priority, Rating, RatingCode, Role, ServicePrefix, TicketNumber, TicketState,
@@ -60,6 +63,12 @@ str_enum! {
         NotFound = "not_found",
         /// A name, code or prefix that another record already uses. 409.
         AlreadyExists = "already_exists",
+        /// The body names a service or counter that does not exist. 409.
+        UnknownReference = "unknown_reference",
+        /// The outcome is not one of the service's outcome codes. 409.
+        UnknownOutcome = "unknown_outcome",
+        /// A service lists the same outcome code twice. 409.
+        DuplicateOutcome = "duplicate_outcome",
         /// The ticket's state does not allow this action. 409.
         IllegalTransition = "illegal_transition",
         /// The ticket is not from today's office day. 409.
@@ -100,9 +109,111 @@ str_enum! {
 }
 
 /// Text in several languages, keyed by language code (`it`, `en`, …). Italian is the reference.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Localized(pub BTreeMap<String, String>);
+
+/// A language code as kiosks send it: 2 to 8 ASCII letters or `-` (`it`, `en`, `pt-br`).
+pub const LANGUAGE_PATTERN: &str = "^[A-Za-z-]{2,8}$";
+
+pub fn is_language_code(s: &str) -> bool {
+    (2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+}
+
+/// Text that is not blank: one character at least that is not Unicode `White_Space`, which is what
+/// `str::trim` removes. Spelled out because `\\S` differs between regex engines (ECMA counts U+FEFF
+/// as a space and U+0085 as none; Python and Rust the reverse). `#[schema(pattern = ...)]` takes only
+/// a literal: the fields below repeat it.
+pub const NOT_BLANK: &str = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let texts = BTreeMap::<String, String>::deserialize(d)?;
+        if let Some(bad) = texts.keys().find(|k| !is_language_code(k)) {
+            return Err(serde::de::Error::custom(format!(
+                "{bad:?} is not a language code such as it or en"
+            )));
+        }
+        Ok(Self(texts))
+    }
+}
+
+/// The schema of a [`Localized`] whose texts follow `text`.
+pub fn localized_schema(text: ObjectBuilder) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "Text in several languages, keyed by language code (`it`, `en`, …). Italian is the reference.",
+        ))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(LANGUAGE_PATTERN)),
+        ))
+        .additional_properties(Some(text.schema_type(Type::String)))
+        .build()
+}
+
+impl PartialSchema for Localized {
+    fn schema() -> RefOr<Schema> {
+        localized_schema(ObjectBuilder::new()).into()
+    }
+}
+
+impl ToSchema for Localized {}
+
+/// A service's name: Italian required, each text 1 to 80 characters and not blank.
+fn service_name_schema() -> Object {
+    let mut o = localized_schema(
+        ObjectBuilder::new()
+            .min_length(Some(1))
+            .max_length(Some(80))
+            .pattern(Some(NOT_BLANK)),
+    );
+    o.required.push(REFERENCE_LANGUAGE.to_owned());
+    o
+}
+
+/// An information sheet: each text up to 4000 characters.
+fn info_schema() -> Object {
+    localized_schema(ObjectBuilder::new().max_length(Some(4000)))
+}
+
+/// Ids of existing records: positive, each at most once.
+fn id_set_schema() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Int64,
+                )))
+                .minimum(Some(1)),
+        )
+        .unique_items(true)
+}
+
+/// The answer for a stored `T`: `T`'s fields, all present, plus its `id`. `T` refuses unknown fields
+/// as input (`additionalProperties: false`), which must not carry over to the answer.
+fn stored_schema<T: PartialSchema>(description: &str) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut o)) = T::schema() else {
+        unreachable!("input types are objects")
+    };
+    o.additional_properties = None;
+    o.description = Some(description.to_owned());
+    o.properties.insert(
+        "id".to_owned(),
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Int64,
+            )))
+            .minimum(Some(1))
+            .into(),
+    );
+    o.required = o.properties.keys().cloned().collect();
+    o.into()
+}
 
 impl Localized {
     pub fn it(text: impl Into<String>) -> Self {
@@ -174,13 +285,21 @@ pub struct Outcome {
 pub struct ServiceInput {
     pub code: Code,
     pub prefix: ServicePrefix,
+    /// Italian (`it`) is required.
+    #[schema(schema_with = service_name_schema)]
     pub name: Localized,
     #[serde(default)]
+    #[schema(schema_with = info_schema)]
     pub info: Localized,
     #[serde(default)]
+    #[schema(max_items = 30)]
     pub documents: Vec<Localized>,
+    /// At least one; each code at most once (a repeated code is answered 409 `duplicate_outcome`).
+    #[schema(min_items = 1)]
     pub outcomes: Vec<Outcome>,
+    #[schema(minimum = 1, maximum = 1440)]
     pub target_wait_minutes: Option<u32>,
+    #[schema(minimum = 1, maximum = 9999)]
     pub daily_cap: Option<u32>,
     pub hours: WeeklyHours,
     #[serde(default = "yes")]
@@ -191,41 +310,106 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
     pub id: i64,
     #[serde(flatten)]
     pub config: ServiceInput,
 }
 
+impl PartialSchema for Service {
+    fn schema() -> RefOr<Schema> {
+        stored_schema::<ServiceInput>("A service as stored: its settings and its id.")
+    }
+}
+
+impl ToSchema for Service {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        ServiceInput::schemas(schemas);
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CounterInput {
     /// As shown on the board: "Sportello 1".
+    #[schema(
+        min_length = 1,
+        max_length = 60,
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub name: String,
-    /// The services it serves, in order of preference.
+    /// The services it serves, in order of preference (an unknown one is answered 409 `unknown_reference`).
+    #[schema(schema_with = id_set_schema)]
     pub services: Vec<i64>,
     #[serde(default = "yes")]
     pub active: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counter {
     pub id: i64,
     #[serde(flatten)]
     pub config: CounterInput,
 }
 
+impl PartialSchema for Counter {
+    fn schema() -> RefOr<Schema> {
+        stored_schema::<CounterInput>("A counter as stored: its settings and its id.")
+    }
+}
+
+impl ToSchema for Counter {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        CounterInput::schemas(schemas);
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     pub username: Code,
+    #[schema(
+        min_length = 1,
+        max_length = 80,
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub display_name: String,
     pub role: Role,
     /// Required when creating a user; when updating, absent keeps the current password.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
+}
+
+/// The body of `POST /admin/users`: a [`UserInput`] whose `password` is required (documentation only:
+/// the server reads a `UserInput` and refuses a missing password).
+pub struct NewUserInput;
+
+impl PartialSchema for NewUserInput {
+    fn schema() -> RefOr<Schema> {
+        let RefOr::T(Schema::Object(mut o)) = UserInput::schema() else {
+            unreachable!("UserInput is an object")
+        };
+        o.description = Some("A new user: like `UserInput`, with a password.".to_owned());
+        o.properties.insert(
+            "password".to_owned(),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(8))
+                .max_length(Some(256))
+                .into(),
+        );
+        o.required.push("password".to_owned());
+        o.into()
+    }
+}
+
+impl ToSchema for NewUserInput {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        UserInput::schemas(schemas);
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -240,6 +424,11 @@ pub struct User {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceInput {
+    #[schema(
+        min_length = 1,
+        max_length = 60,
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub name: String,
     pub kind: DeviceKind,
 }
@@ -284,10 +473,12 @@ pub struct LoginResponse {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
+    #[schema(minimum = 1)]
     pub service_id: i64,
     #[serde(default = "normal")]
     pub priority: Priority,
     /// The citizen's language at the kiosk (`it`, `en`, …), for the ticket and the status page.
+    #[schema(pattern = "^[A-Za-z-]{2,8}$")]
     pub language: Option<String>,
 }
 
@@ -307,9 +498,11 @@ pub struct TicketView {
     pub issued_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub called_at: Option<Timestamp>,
-    /// The counter that holds or last held it.
+    /// The counter that holds or last held it; absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_id: Option<i64>,
-    /// Set when the ticket was transferred to a specific counter and waits for it.
+    /// Set when the ticket was transferred to a specific counter and waits for it; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_counter_id: Option<i64>,
     pub outcome: Option<Code>,
 }
@@ -326,9 +519,11 @@ pub struct TicketEvent {
     pub at: Timestamp,
     /// The service of the ticket after the step.
     pub service_id: i64,
-    /// The counter the step was made from (or the ticket's counter).
+    /// The counter the step was made from (or the ticket's counter); absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_id: Option<i64>,
-    /// The clerk or back-office user who made it; none for the kiosk and the office's own steps.
+    /// The clerk or back-office user who made it; absent for the kiosk's and the office's own steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     pub outcome: Option<Code>,
 }
@@ -341,7 +536,6 @@ pub struct IssuedTicket {
     /// Path of the public status of this ticket, relative to the server's address.
     pub status_path: String,
     /// What the citizen types or scans at the kiosk to rate the visit: printed, and in the barcode.
-    #[schema(value_type = String, example = "A012-7K3MX")]
     pub rating_code: RatingCode,
     pub people_ahead: u32,
     pub estimated_wait_minutes: Option<u32>,
@@ -367,6 +561,7 @@ pub struct PublicTicketStatus {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallTicketRequest {
+    #[schema(minimum = 1)]
     pub ticket_id: i64,
 }
 
@@ -379,8 +574,9 @@ pub struct CallResponse {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FinishRequest {
-    /// One of the service's outcome codes.
+    /// One of the service's outcome codes (another is answered 409 `unknown_outcome`).
     pub outcome: Code,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -388,13 +584,27 @@ pub struct FinishRequest {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 1)]
     pub service_id: Option<i64>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 1)]
     pub counter_id: Option<i64>,
+}
+
+/// An optional field that, when present, is not `null` (absent is the only way to leave it out).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PauseRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub reason: String,
 }
 
@@ -433,6 +643,10 @@ pub struct EndOfDayReport {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatingRequest {
+    /// `A012-7K3MX` (the number, a dash, five characters of Crockford's base 32) or a ticket's token.
+    #[schema(
+        pattern = r"^([A-Z]([1-9][0-9]{2,3}|0[1-9][0-9]{1,2}|00[1-9][0-9]?|000[1-9])-[0-9A-HJKMNP-TV-Z]{5}|[0-9a-f]{32})$"
+    )]
     pub code: String,
     pub rating: Rating,
     pub reason: Option<BadReason>,
@@ -453,6 +667,8 @@ pub struct StoredRating {
     pub office_day: String,
     pub number: TicketNumber,
     pub service_id: i64,
+    /// Absent for a visit that reached no counter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_id: Option<i64>,
     pub rating: Rating,
     pub reason: Option<BadReason>,
@@ -483,6 +699,7 @@ pub enum PrinterStatus {
 #[serde(deny_unknown_fields)]
 pub struct PrinterAlertRequest {
     pub status: PrinterStatus,
+    #[schema(max_length = 200)]
     pub message: Option<String>,
 }
 
@@ -547,6 +764,18 @@ pub enum LiveEvent {
 }
 
 impl LiveEvent {
+    /// Every SSE event name, as [`LiveEvent::name`] gives them.
+    pub const NAMES: &[&str] = &[
+        "ticket_issued",
+        "ticket_called",
+        "ticket_recalled",
+        "ticket_finished",
+        "queue_changed",
+        "printer_alert",
+        "config_changed",
+        "resync",
+    ];
+
     /// The SSE event name.
     pub fn name(&self) -> &'static str {
         match self {
@@ -559,6 +788,45 @@ impl LiveEvent {
             LiveEvent::ConfigChanged => "config_changed",
             LiveEvent::Resync => "resync",
         }
+    }
+}
+
+/// One event of the `/events` stream as `text/event-stream` carries it (OpenAPI 3.2's reading, which
+/// Schemathesis applies to 3.1 too): `id` and `event` are strings, `data` is a JSON [`LiveEvent`].
+pub struct LiveEventSse;
+
+impl PartialSchema for LiveEventSse {
+    fn schema() -> RefOr<Schema> {
+        let data = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .content_media_type("application/json")
+            .extensions(Some(Extensions::from_iter([(
+                "contentSchema",
+                serde_json::json!({ "$ref": "#/components/schemas/LiveEvent" }),
+            )])));
+        ObjectBuilder::new()
+            .property(
+                "id",
+                ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$")),
+            )
+            .property(
+                "event",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(LiveEvent::NAMES.iter().copied())),
+            )
+            .property("data", data)
+            .required("id")
+            .required("event")
+            .required("data")
+            .into()
+    }
+}
+
+impl ToSchema for LiveEventSse {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push(("LiveEvent".to_owned(), LiveEvent::schema()));
+        LiveEvent::schemas(schemas);
     }
 }
 
@@ -605,6 +873,9 @@ mod tests {
         assert_eq!(json["type"], "ticket_called");
         assert_eq!(json["number"], "A007");
         assert_eq!(e.name(), "ticket_called");
+        for event in [LiveEvent::ConfigChanged, LiveEvent::Resync, e.clone()] {
+            assert!(LiveEvent::NAMES.contains(&event.name()), "{}", event.name());
+        }
         assert_eq!(serde_json::from_value::<LiveEvent>(json).unwrap(), e);
     }
 }

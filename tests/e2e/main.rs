@@ -1,6 +1,7 @@
 //! End-to-end tests of the office server: the real `turno-server` binary driven through the typed client.
 
 mod concurrency;
+mod contract;
 mod crash;
 mod hardening;
 mod office_day;

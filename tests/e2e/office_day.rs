@@ -73,8 +73,8 @@ async fn a_visit_from_call_to_outcome() {
     // "atto" is an outcome of the civil status office, not of the registry office.
     assert_refused(
         maria.client.finish(called.id, "atto", None).await,
-        422,
-        ErrorCode::InvalidInput,
+        409,
+        ErrorCode::UnknownOutcome,
     );
     let unchanged = maria.client.ticket(called.id).await.expect("read the ticket");
     assert_eq!((unchanged.state, unchanged.outcome), (TicketState::Serving, None));
@@ -137,8 +137,8 @@ async fn a_transferred_ticket_keeps_its_arrival_time() {
     let a = giulia.calls("A001").await;
     assert_refused(
         giulia.client.finish(a.id, "cie_richiesta", None).await,
-        422,
-        ErrorCode::InvalidInput,
+        409,
+        ErrorCode::UnknownOutcome,
     );
     giulia.finish(&a, "calcolo").await;
     giulia.calls("C001").await;
@@ -316,11 +316,7 @@ async fn a_finished_visit_is_rated_once() {
     assert_refused(
         office
             .kiosk
-            .rate(&kiosk_rating(
-                &a2.rating_code.to_string().to_lowercase(),
-                Rating::Good,
-                None,
-            ))
+            .rate(&kiosk_rating(&a2.rating_code.to_string(), Rating::Good, None))
             .await,
         409,
         ErrorCode::AlreadyRated,

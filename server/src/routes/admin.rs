@@ -7,7 +7,7 @@ use axum::extract::State;
 use rusqlite::Connection;
 use turno_shared::api::{
     Counter, CounterInput, Device, DeviceCreated, DeviceInput, EndOfDayReport, EndOfDayRequest, ErrorBody, ErrorCode,
-    LiveEvent, REFERENCE_LANGUAGE, Service, ServiceInput, StoredRating, User, UserInput,
+    LiveEvent, NewUserInput, REFERENCE_LANGUAGE, Service, ServiceInput, StoredRating, User, UserInput,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -58,10 +58,14 @@ fn validate_service(s: &ServiceInput) -> Result<()> {
     if s.outcomes.is_empty() {
         return Err(Error::invalid("a service needs at least one outcome code"));
     }
+    // JSON Schema cannot say "unique by code", so a repeated code is a conflict, not a schema violation.
     let mut seen = HashSet::new();
     for o in &s.outcomes {
         if !seen.insert(&o.code) {
-            return Err(Error::invalid(format!("the outcome code {} appears twice", o.code)));
+            return Err(Error::conflict(
+                ErrorCode::DuplicateOutcome,
+                format!("the outcome code {} appears twice", o.code),
+            ));
         }
     }
     if s.target_wait_minutes.is_some_and(|m| m == 0 || m > 24 * 60) {
@@ -81,7 +85,10 @@ fn validate_counter(c: &Connection, input: &CounterInput) -> Result<()> {
             return Err(Error::invalid(format!("service {id} appears twice")));
         }
         if cfg::get_service(c, *id)?.is_none() {
-            return Err(Error::invalid(format!("there is no service {id}")));
+            return Err(Error::conflict(
+                ErrorCode::UnknownReference,
+                format!("there is no service {id}"),
+            ));
         }
     }
     Ok(())
@@ -118,8 +125,9 @@ async fn create_service(
 }
 
 #[utoipa::path(put, path = "/admin/services/{id}", tag = "admin", request_body = ServiceInput,
-    params(("id" = i64, Path, description = "Service id")),
-    responses((status = 200, body = Service), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Service id")),
+    responses((status = 200, body = Service), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("admin" = [])))]
 async fn update_service(
     State(state): State<AppState>,
@@ -168,8 +176,9 @@ async fn create_counter(
 }
 
 #[utoipa::path(put, path = "/admin/counters/{id}", tag = "admin", request_body = CounterInput,
-    params(("id" = i64, Path, description = "Counter id")),
-    responses((status = 200, body = Counter), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
+    responses((status = 200, body = Counter), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("admin" = [])))]
 async fn update_counter(
     State(state): State<AppState>,
@@ -201,14 +210,14 @@ async fn password_hash(state: &AppState, password: Option<String>, required: boo
     match password {
         None if required => Err(Error::invalid("a new user needs a password")),
         None => Ok(None),
-        Some(p) if p.chars().count() < MIN_PASSWORD_CHARS || p.len() > 256 => Err(Error::invalid(format!(
+        Some(p) if !(MIN_PASSWORD_CHARS..=256).contains(&p.chars().count()) => Err(Error::invalid(format!(
             "a password needs {MIN_PASSWORD_CHARS} to 256 characters"
         ))),
         Some(p) => state.hasher.run(move || auth::hash_password(&p)).await?.map(Some),
     }
 }
 
-#[utoipa::path(post, path = "/admin/users", tag = "admin", request_body = UserInput,
+#[utoipa::path(post, path = "/admin/users", tag = "admin", request_body = NewUserInput,
     responses((status = 200, body = User), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("admin" = [])))]
 async fn create_user(
@@ -246,15 +255,27 @@ async fn create_user(
 
 /// Updates a user; deactivating one signs them out everywhere.
 #[utoipa::path(put, path = "/admin/users/{id}", tag = "admin", request_body = UserInput,
-    params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "User id")),
+    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("admin" = [])))]
 async fn update_user(
     State(state): State<AppState>,
     Admin(me): Admin,
+    headers: axum::http::HeaderMap,
     Path(id): Path<i64>,
     JsonBody(input): JsonBody<UserInput>,
 ) -> Result<Json<User>> {
+    // Changing your own password signs you out everywhere else, not here.
+    let keep = (id == me.id)
+        .then(|| {
+            headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split_once(' '))
+                .map(|(_, t)| auth::token_hash(t.trim()))
+        })
+        .flatten();
     check_text("a display name", &input.display_name, 80)?;
     if id == me.id && (!input.active || input.role != me.role) {
         return Err(Error::conflict(
@@ -279,7 +300,10 @@ async fn update_user(
                 return Err(Error::not_found(format!("user {id}")));
             }
             if !input.active || hash.is_some() {
-                cfg::delete_user_tokens(c, id)?;
+                match &keep {
+                    Some(keep) => cfg::delete_other_user_tokens(c, id, keep)?,
+                    None => cfg::delete_user_tokens(c, id)?,
+                }
             }
             Ok(User {
                 id,
@@ -324,7 +348,7 @@ async fn create_device(
 
 /// Revokes a device's token at once.
 #[utoipa::path(delete, path = "/admin/devices/{id}", tag = "admin",
-    params(("id" = i64, Path, description = "Device id")),
+    params(("id" = i64, Path, minimum = 1, description = "Device id")),
     responses((status = 200, body = Device), (status = 404, body = ErrorBody)), security(("admin" = [])))]
 async fn revoke_device(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Device>> {
     let device = state
@@ -369,7 +393,7 @@ struct DaysQuery {
 /// The ratings given for the visits of a range of office days (at most 10,000), oldest first:
 /// anonymous, with their service and counter.
 #[utoipa::path(get, path = "/admin/ratings", tag = "admin", params(DaysQuery),
-    responses((status = 200, body = Vec<StoredRating>), (status = 422, body = ErrorBody)), security(("admin" = [])))]
+    responses((status = 200, body = Vec<StoredRating>)), security(("admin" = [])))]
 async fn ratings(
     State(state): State<AppState>,
     _: Admin,
@@ -377,10 +401,8 @@ async fn ratings(
 ) -> Result<Json<Vec<StoredRating>>> {
     let today = state.office.local(state.store.now()).date();
     let from = q.from.unwrap_or(today);
+    // A range that ends before it starts holds no day.
     let to = q.to.unwrap_or(from);
-    if to < from {
-        return Err(Error::invalid("the range ends before it starts"));
-    }
     let (from, to) = (from.to_string(), to.to_string());
     Ok(Json(
         state
@@ -392,7 +414,7 @@ async fn ratings(
 
 /// Takes a service out of use: its history stays, kiosks stop offering it.
 #[utoipa::path(delete, path = "/admin/services/{id}", tag = "admin",
-    params(("id" = i64, Path, description = "Service id")),
+    params(("id" = i64, Path, minimum = 1, description = "Service id")),
     responses((status = 200, body = Service), (status = 404, body = ErrorBody)), security(("admin" = [])))]
 async fn deactivate_service(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Service>> {
     let service = state
@@ -410,7 +432,7 @@ async fn deactivate_service(State(state): State<AppState>, _: Admin, Path(id): P
 
 /// Takes a counter out of use: its history stays.
 #[utoipa::path(delete, path = "/admin/counters/{id}", tag = "admin",
-    params(("id" = i64, Path, description = "Counter id")),
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
     responses((status = 200, body = Counter), (status = 404, body = ErrorBody)), security(("admin" = [])))]
 async fn deactivate_counter(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Counter>> {
     let counter = state
@@ -428,7 +450,7 @@ async fn deactivate_counter(State(state): State<AppState>, _: Admin, Path(id): P
 
 /// Deactivates a user and signs them out everywhere; their history stays.
 #[utoipa::path(delete, path = "/admin/users/{id}", tag = "admin",
-    params(("id" = i64, Path, description = "User id")),
+    params(("id" = i64, Path, minimum = 1, description = "User id")),
     responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("admin" = [])))]
 async fn deactivate_user(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<i64>) -> Result<Json<User>> {

@@ -24,15 +24,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The counters of the office and their services, for a clerk to choose where to sit.
-#[utoipa::path(get, path = "/counters", tag = "counters",
+#[utoipa::path(get, path = "/counters", tag = "counters", operation_id = "list_counters_at_work",
     responses((status = 200, body = Vec<Counter>)), security(("user" = [])))]
 async fn list(State(state): State<AppState>, _: Person) -> Result<Json<Vec<Counter>>> {
     Ok(Json(state.store.read(crate::store::office::list_counters).await?))
 }
 
 /// The counter, its clerk, its current ticket and how many tickets it may call.
-#[utoipa::path(get, path = "/counters/{id}", tag = "counters",
-    params(("id" = i64, Path, description = "Counter id")),
+#[utoipa::path(get, path = "/counters/{id}", tag = "counters", operation_id = "counter_status",
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
     responses((status = 200, body = CounterStatus), (status = 404, body = ErrorBody)), security(("user" = [])))]
 async fn status(State(state): State<AppState>, _: Person, Path(id): Path<i64>) -> Result<Json<CounterStatus>> {
     Ok(Json(state.store.read(move |c| engine::counter_status(c, id)).await?))
@@ -40,8 +40,10 @@ async fn status(State(state): State<AppState>, _: Person, Path(id): Path<i64>) -
 
 /// Signs the clerk in at the counter (one clerk per counter, one counter per clerk).
 #[utoipa::path(post, path = "/counters/{id}/session", tag = "counters",
-    params(("id" = i64, Path, description = "Counter id")),
-    responses((status = 200, body = CounterStatus), (status = 409, body = ErrorBody)), security(("user" = [])))]
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
+    responses((status = 200, body = CounterStatus),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("user" = [])))]
 async fn open_session(
     State(state): State<AppState>,
     Person(user): Person,
@@ -57,7 +59,7 @@ async fn open_session(
 
 /// Signs the clerk out of the counter.
 #[utoipa::path(delete, path = "/counters/{id}/session", tag = "counters",
-    params(("id" = i64, Path, description = "Counter id")),
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
     responses((status = 200, body = CounterStatus), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn close_session(
@@ -75,7 +77,7 @@ async fn close_session(
 
 /// Pauses the counter with a reason; it calls nobody until resumed.
 #[utoipa::path(post, path = "/counters/{id}/pause", tag = "counters", request_body = PauseRequest,
-    params(("id" = i64, Path, description = "Counter id")),
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
     responses((status = 200, body = CounterStatus), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn pause(
@@ -93,7 +95,7 @@ async fn pause(
 }
 
 #[utoipa::path(post, path = "/counters/{id}/resume", tag = "counters",
-    params(("id" = i64, Path, description = "Counter id")),
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
     responses((status = 200, body = CounterStatus), (status = 403, body = ErrorBody)), security(("clerk" = [])))]
 async fn resume(
     State(state): State<AppState>,
@@ -107,8 +109,9 @@ async fn resume(
 
 /// Calls the next ticket by the office's call policy; `ticket` is null when nothing waits.
 #[utoipa::path(post, path = "/counters/{id}/call-next", tag = "counters",
-    params(("id" = i64, Path, description = "Counter id")),
-    responses((status = 200, body = CallResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
+    responses((status = 200, body = CallResponse),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn call_next(
     State(state): State<AppState>,
@@ -125,8 +128,9 @@ async fn call_next(
 
 /// Calls a specific waiting ticket.
 #[utoipa::path(post, path = "/counters/{id}/call", tag = "counters", request_body = CallTicketRequest,
-    params(("id" = i64, Path, description = "Counter id")),
-    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn call_ticket(
     State(state): State<AppState>,

@@ -11,7 +11,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
-use turno_shared::api::{ErrorBody, LiveEvent, LiveMessage};
+use turno_shared::api::{ErrorBody, LiveEvent, LiveEventSse};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -39,7 +39,7 @@ struct EventsQuery {
 /// `Last-Event-ID` are no longer kept (reload everything). Each `data` is a JSON `LiveEvent`.
 #[utoipa::path(get, path = "/events", tag = "events", params(EventsQuery),
     responses((status = 200, description = "text/event-stream of LiveEvent data", content_type = "text/event-stream",
-        body = LiveMessage), (status = 401, body = ErrorBody)),
+        body = LiveEventSse), (status = 401, body = ErrorBody)),
     security(("display" = [])))]
 async fn events(
     State(state): State<AppState>,

@@ -41,7 +41,7 @@ async fn office(State(state): State<AppState>) -> Result<Json<OfficeView>> {
 
 /// A ticket's status, for whoever holds it: the token is printed in its QR code.
 #[utoipa::path(get, path = "/public/tickets/{token}", tag = "public",
-    params(("token" = String, Path, description = "The ticket's token")),
+    params(("token" = String, Path, pattern = "^[0-9a-f]{32}$", description = "The ticket's token")),
     responses((status = 200, body = PublicTicketStatus), (status = 404, body = ErrorBody)))]
 async fn ticket_status(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<PublicTicketStatus>> {
     let office = state.office.clone();
@@ -57,7 +57,7 @@ async fn ticket_status(State(state): State<AppState>, Path(token): Path<String>)
 
 /// Rates a finished visit from the ticket's own status page.
 #[utoipa::path(post, path = "/public/tickets/{token}/rating", tag = "public",
-    params(("token" = String, Path, description = "The ticket's token")),
+    params(("token" = String, Path, pattern = "^[0-9a-f]{32}$", description = "The ticket's token")),
     request_body = PublicRatingRequest,
     responses((status = 200, body = RatingRecorded), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn rate_ticket(

@@ -36,8 +36,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Issues a ticket for a service: the kiosk prints what it answers.
-#[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = IssueRequest,
-    responses((status = 200, body = IssuedTicket), (status = 404, body = ErrorBody),
+#[utoipa::path(post, path = "/tickets", tag = "tickets", operation_id = "issue_ticket", request_body = IssueRequest,
+    responses((status = 200, body = IssuedTicket),
+        (status = 404, body = ErrorBody),
         (status = 409, description = "Service closed or full", body = ErrorBody)),
     security(("kiosk" = [])))]
 async fn issue(
@@ -60,7 +61,7 @@ struct ListQuery {
 }
 
 /// Tickets in a state, oldest first (at most 1000).
-#[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListQuery),
+#[utoipa::path(get, path = "/tickets", tag = "tickets", operation_id = "list_tickets", params(ListQuery),
     responses((status = 200, body = Vec<TicketView>)), security(("user" = [])))]
 async fn list(State(state): State<AppState>, _: Person, Query(q): Query<ListQuery>) -> Result<Json<Vec<TicketView>>> {
     let wanted = q.state.unwrap_or(TicketState::Waiting);
@@ -69,7 +70,7 @@ async fn list(State(state): State<AppState>, _: Person, Query(q): Query<ListQuer
 }
 
 #[utoipa::path(get, path = "/tickets/{id}", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
+    params(("id" = i64, Path, minimum = 1, description = "Ticket id")),
     responses((status = 200, body = TicketView), (status = 404, body = ErrorBody)), security(("user" = [])))]
 async fn get_ticket(State(state): State<AppState>, _: Person, Path(id): Path<i64>) -> Result<Json<TicketView>> {
     let t = state.store.read(move |c| tickets::get(c, id)).await?;
@@ -107,8 +108,9 @@ async fn apply(state: AppState, user: turno_shared::api::User, id: i64, act: Act
 
 /// Calls the ticket again (the citizen did not come yet).
 #[utoipa::path(post, path = "/tickets/{id}/recall", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Ticket id")),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn recall(State(state): State<AppState>, Person(user): Person, Path(id): Path<i64>) -> Result<Json<TicketView>> {
     apply(state, user, id, Act::Recall).await
@@ -116,8 +118,9 @@ async fn recall(State(state): State<AppState>, Person(user): Person, Path(id): P
 
 /// The citizen is at the counter: service starts.
 #[utoipa::path(post, path = "/tickets/{id}/start", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Ticket id")),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn start(State(state): State<AppState>, Person(user): Person, Path(id): Path<i64>) -> Result<Json<TicketView>> {
     apply(state, user, id, Act::Start).await
@@ -125,8 +128,9 @@ async fn start(State(state): State<AppState>, Person(user): Person, Path(id): Pa
 
 /// Ends the service with an outcome from the service's list and an optional note.
 #[utoipa::path(post, path = "/tickets/{id}/finish", tag = "tickets", request_body = FinishRequest,
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    params(("id" = i64, Path, minimum = 1, description = "Ticket id")),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn finish(
@@ -149,8 +153,9 @@ async fn finish(
 
 /// The citizen did not come.
 #[utoipa::path(post, path = "/tickets/{id}/no-show", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Ticket id")),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn no_show(State(state): State<AppState>, Person(user): Person, Path(id): Path<i64>) -> Result<Json<TicketView>> {
     apply(state, user, id, Act::NoShow).await
@@ -158,8 +163,9 @@ async fn no_show(State(state): State<AppState>, Person(user): Person, Path(id): 
 
 /// Puts the ticket back in the queue with its original arrival time (also a late no-show).
 #[utoipa::path(post, path = "/tickets/{id}/return", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Ticket id")),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn return_to_queue(
     State(state): State<AppState>,
@@ -171,8 +177,9 @@ async fn return_to_queue(
 
 /// Moves the ticket to another service or counter; it keeps its original arrival time.
 #[utoipa::path(post, path = "/tickets/{id}/transfer", tag = "tickets", request_body = TransferRequest,
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Ticket id")),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn transfer(
     State(state): State<AppState>,
@@ -185,8 +192,9 @@ async fn transfer(
 
 /// Cancels a waiting or called ticket.
 #[utoipa::path(post, path = "/tickets/{id}/cancel", tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("id" = i64, Path, minimum = 1, description = "Ticket id")),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
     security(("clerk" = [])))]
 async fn cancel(State(state): State<AppState>, Person(user): Person, Path(id): Path<i64>) -> Result<Json<TicketView>> {
     apply(state, user, id, Act::Cancel).await

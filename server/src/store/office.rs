@@ -454,6 +454,13 @@ pub fn delete_user_tokens(c: &Connection, user_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Signs a user out everywhere but on the token `keep` (the hash of the one making the change).
+pub fn delete_other_user_tokens(c: &Connection, user_id: i64, keep: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM auth_tokens WHERE user_id = ?1 AND token_hash <> ?2")?
+        .execute(rusqlite::params![user_id, keep])?;
+    Ok(())
+}
+
 pub fn delete_expired_tokens(c: &Connection, now: Timestamp) -> Result<usize> {
     Ok(c.execute("DELETE FROM auth_tokens WHERE expires_at <= ?1", [now.as_millisecond()])?)
 }

@@ -145,7 +145,7 @@ async fn a_refused_change_writes_nothing() {
         .await;
     assert_eq!(
         (a.status, a.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput),
+        (StatusCode::CONFLICT, ErrorCode::UnknownReference),
         "{}",
         a.body
     );

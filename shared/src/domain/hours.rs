@@ -9,7 +9,10 @@ use utoipa::ToSchema;
 
 use super::types::{InvalidValue, string_schema};
 
-string_schema!(TimeRange);
+string_schema!(
+    TimeRange,
+    "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+);
 
 /// A time range within a day, `08:30-12:30`: open from the first time, closed from the second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,12 +44,14 @@ fn hhmm(t: Time) -> String {
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
+/// Exactly `HH:MM`, as the schema's pattern says: no spaces, no one-digit hours.
 fn parse_hhmm(s: &str) -> Option<Time> {
-    let (h, m) = s.trim().split_once(':')?;
-    if m.len() != 2 {
+    let b = s.as_bytes();
+    if b.len() != 5 || b[2] != b':' || ![b[0], b[1], b[3], b[4]].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
+    let digits = |i: usize| (b[i] - b'0') as i8 * 10 + (b[i + 1] - b'0') as i8;
+    let (h, m) = (digits(0), digits(3));
     if h == 24 && m == 0 {
         return Some(Time::MAX);
     }

@@ -14,7 +14,7 @@ pub struct InvalidValue(pub String);
 /// The letter that starts every number of a service (`A` in `A001`): one ASCII capital letter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "A")]
+#[schema(value_type = String, pattern = "^[A-Za-z]$", example = "A")]
 pub struct ServicePrefix(char);
 
 impl ServicePrefix {
@@ -37,7 +37,7 @@ impl ServicePrefix {
 impl FromStr for ServicePrefix {
     type Err = InvalidValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut chars = s.trim().chars();
+        let mut chars = s.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) => Self::new(c),
             _ => Err(InvalidValue(format!(
@@ -242,10 +242,13 @@ impl From<RatingCode> for String {
 
 /// Documents a type that travels as a string in the OpenAPI document.
 macro_rules! string_schema {
-    ($name:ty) => {
+    ($name:ty, $pattern:expr) => {
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                <String as utoipa::PartialSchema>::schema()
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some($pattern))
+                    .into()
             }
         }
         impl utoipa::ToSchema for $name {}
@@ -253,13 +256,16 @@ macro_rules! string_schema {
 }
 pub(crate) use string_schema;
 
-string_schema!(TicketNumber);
-string_schema!(RatingCode);
+string_schema!(TicketNumber, "^[A-Z][0-9]{3,4}$");
+string_schema!(
+    RatingCode,
+    "^[A-Z]([1-9][0-9]{2,3}|0[1-9][0-9]{1,2}|00[1-9][0-9]?|000[1-9])-[0-9A-HJKMNP-TV-Z]{5}$"
+);
 
 /// A short machine code (service code, outcome code, username): 1–32 of `a-z 0-9 _ -`, lower case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "anagrafe")]
+#[schema(value_type = String, pattern = "^[a-z0-9_-]{1,32}$", example = "anagrafe")]
 pub struct Code(String);
 
 impl Code {
