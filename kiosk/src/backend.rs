@@ -94,7 +94,9 @@ impl Backend for NetBackend {
     fn issue(&self, request: IssueRequest) {
         let (client, outbox) = (self.client.clone(), self.outbox.clone());
         self.rt.spawn(async move {
-            outbox.send(Input::Issued(client.issue_ticket(&request).await.map_err(failure)));
+            outbox.send(Input::Issued(
+                client.issue_ticket(&request).await.map(Box::new).map_err(failure),
+            ));
         });
     }
 

@@ -124,7 +124,7 @@ pub enum Input {
     Rate(Rating),
     Reason(BadReason),
     OfficeLoaded(Result<OfficeView, Failure>),
-    Issued(Result<IssuedTicket, Failure>),
+    Issued(Result<Box<IssuedTicket>, Failure>),
     Printed {
         ticket_id: i64,
         ok: bool,
@@ -546,7 +546,7 @@ impl Controller {
                         let mut effects = Vec::new();
                         if let Some(service) = service {
                             effects.push(Effect::Print {
-                                issued: Box::new(issued),
+                                issued,
                                 service: Box::new(service),
                                 language: self.language,
                             });

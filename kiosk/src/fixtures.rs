@@ -110,6 +110,9 @@ pub fn issued() -> IssuedTicket {
             office_day: "2026-11-26".into(),
             issued_at: "2026-11-26T09:41:00Z".parse().expect("a timestamp"),
             called_at: None,
+            started_at: None,
+            language: None,
+            transferred_from: None,
             counter_id: None,
             target_counter_id: None,
             outcome: None,
@@ -143,7 +146,7 @@ pub fn screens() -> Vec<(&'static str, Vec<Input>)> {
                 vec![
                     Input::GetTicket,
                     Input::ChoosePriority(false),
-                    Input::Issued(Ok(issued())),
+                    Input::Issued(Ok(Box::new(issued()))),
                     Input::Printed { ticket_id: 8, ok: true },
                 ],
             ),
@@ -155,7 +158,7 @@ pub fn screens() -> Vec<(&'static str, Vec<Input>)> {
                 vec![
                     Input::GetTicket,
                     Input::ChoosePriority(false),
-                    Input::Issued(Ok(issued())),
+                    Input::Issued(Ok(Box::new(issued()))),
                     Input::Printed {
                         ticket_id: 8,
                         ok: false,

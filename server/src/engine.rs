@@ -5,8 +5,9 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use turno_shared::api::{
-    CounterStatus, Device, ErrorCode, IssueRequest, IssuedTicket, LiveEvent, OfficeView, PrinterAlert,
-    PrinterAlertRequest, PublicTicketStatus, RatingRecorded, Service, ServiceView, TicketView, TransferRequest, User,
+    ClerkDay, CounterPanel, CounterState, CounterStatus, Device, ErrorCode, IssueRequest, IssuedTicket, LiveEvent,
+    OfficeView, Pause, PauseRequest, PrinterAlert, PrinterAlertRequest, PublicTicketStatus, RatingRecorded, Service,
+    ServiceQueue, ServiceView, TicketView, TransferRequest, TransferredFrom, User, WalkIn, WalkInRequest,
 };
 use turno_shared::domain::{
     Code, DEFAULT_SERVICE_SECS, RatingCode, RatingInput, Role, TicketAction, TicketNumber, TicketState, choose_next,
@@ -20,6 +21,10 @@ use crate::store::tickets::{self, By, NewTicket, Ticket};
 use crate::store::{OpenCounters, WriteCtx};
 
 const MAX_NOTE_CHARS: usize = 500;
+/// Further services one visit may name.
+const MAX_ALSO: usize = 10;
+/// The longest visit without a ticket: a working day.
+const MAX_WALK_IN_SECS: u32 = 8 * 3600;
 const MAX_REASON_CHARS: usize = 200;
 
 pub fn random_token() -> String {
@@ -165,7 +170,7 @@ pub fn counter_status(c: &Connection, counter_id: i64) -> Result<CounterStatus> 
     Ok(CounterStatus {
         counter,
         clerk,
-        paused: session.and_then(|s| s.paused_reason),
+        paused: session.and_then(|s| s.paused),
         current: tickets::at_counter(c, counter_id)?.map(|t| t.view()),
         waiting: tickets::waiting_for_counter(c, counter_id)?,
     })
@@ -201,9 +206,20 @@ pub fn open_session(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64) -> Res
             }
             let id = cfg::open_session(c, counter_id, user.id, ctx.now())?;
             cfg::clerk_event(c, id, "open", None, ctx.now())?;
+            counter_changed(ctx, counter_id, CounterState::Open)?;
         }
     }
-    counter_status(c, counter_id)
+    counter_status(ctx.conn, counter_id)
+}
+
+/// Tells boards and consoles that a counter opened, paused, resumed or closed.
+fn counter_changed(ctx: &mut WriteCtx<'_>, counter_id: i64, state: CounterState) -> Result<()> {
+    let counter_name = counter_name(ctx.conn, counter_id)?;
+    ctx.emit(&LiveEvent::CounterChanged {
+        counter_id,
+        counter_name,
+        state,
+    })
 }
 
 pub fn close_session(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64) -> Result<CounterStatus> {
@@ -212,39 +228,56 @@ pub fn close_session(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64) -> Re
     ensure_counter_free(c, counter_id)?;
     cfg::close_session(c, session.id, ctx.now())?;
     cfg::clerk_event(c, session.id, "close", None, ctx.now())?;
-    counter_status(c, counter_id)
+    counter_changed(ctx, counter_id, CounterState::Closed)?;
+    counter_status(ctx.conn, counter_id)
 }
 
-pub fn pause(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64, reason: &str) -> Result<CounterStatus> {
+pub fn pause(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64, req: &PauseRequest) -> Result<CounterStatus> {
     let c = ctx.conn;
-    if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-        return Err(Error::invalid(format!(
-            "give a reason for the pause, up to {MAX_REASON_CHARS} characters"
-        )));
-    }
-    let reason = reason.trim();
+    let note = checked_text("the pause's note", req.note.as_deref(), MAX_REASON_CHARS)?;
     let session = clerk_session(c, user, counter_id)?;
     ensure_counter_free(c, counter_id)?;
-    if session.paused_reason.as_deref() != Some(reason) {
-        cfg::set_pause(c, session.id, Some(reason))?;
-        cfg::clerk_event(c, session.id, "pause", Some(reason), ctx.now())?;
+    let same = session
+        .paused
+        .as_ref()
+        .is_some_and(|p| p.reason == req.reason && p.note.as_deref() == note);
+    // Pressed twice: the same pause.
+    if !same {
+        let pause = Pause {
+            reason: req.reason,
+            note: note.map(str::to_owned),
+            since: ctx.now(),
+        };
+        cfg::set_pause(c, session.id, Some(&pause))?;
+        cfg::clerk_event(c, session.id, "pause", Some(&pause), ctx.now())?;
+        counter_changed(ctx, counter_id, CounterState::Paused)?;
     }
-    counter_status(c, counter_id)
+    counter_status(ctx.conn, counter_id)
 }
 
 pub fn resume(ctx: &mut WriteCtx<'_>, user: &User, counter_id: i64) -> Result<CounterStatus> {
     let c = ctx.conn;
     let session = clerk_session(c, user, counter_id)?;
-    if session.paused_reason.is_some() {
+    if session.paused.is_some() {
         cfg::set_pause(c, session.id, None)?;
         cfg::clerk_event(c, session.id, "resume", None, ctx.now())?;
+        counter_changed(ctx, counter_id, CounterState::Open)?;
     }
-    counter_status(c, counter_id)
+    counter_status(ctx.conn, counter_id)
+}
+
+/// Free text as stored: trimmed, `None` when blank, refused past `max` characters.
+fn checked_text<'a>(what: &str, text: Option<&'a str>, max: usize) -> Result<Option<&'a str>> {
+    match text {
+        Some(t) if t.chars().count() > max => Err(Error::invalid(format!("{what} can hold up to {max} characters"))),
+        Some(t) => Ok(Some(t.trim()).filter(|t| !t.is_empty())),
+        None => Ok(None),
+    }
 }
 
 fn ready_to_call(c: &Connection, user: &User, counter_id: i64) -> Result<Session> {
     let session = clerk_session(c, user, counter_id)?;
-    if session.paused_reason.is_some() {
+    if session.paused.is_some() {
         return Err(Error::conflict(
             ErrorCode::CounterPaused,
             "the counter is paused: resume it to call",
@@ -355,7 +388,11 @@ fn call(ctx: &mut WriteCtx<'_>, t: &mut Ticket, user: &User, counter_id: i64) ->
 pub enum Act {
     Recall,
     Start,
-    Finish { outcome: Code, note: Option<String> },
+    Finish {
+        outcome: Code,
+        note: Option<String>,
+        also: Vec<i64>,
+    },
     NoShow,
     ReturnToQueue,
     Transfer(TransferRequest),
@@ -400,29 +437,19 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
         ));
     }
     let was_waiting = from == TicketState::Waiting;
+    let mut extra = Vec::new();
     match act {
         Act::Recall => {}
         Act::Start => t.started_at = Some(now),
-        Act::Finish { outcome, note } => {
-            let (name, outcomes) = cfg::service_outcomes(c, t.service_id)?
-                .ok_or_else(|| Error::not_found(format!("service {}", t.service_id)))?;
-            if !outcomes.iter().any(|o| o.code == outcome) {
-                let known: Vec<&str> = outcomes.iter().map(|o| o.code.as_str()).collect();
-                return Err(Error::conflict(
-                    ErrorCode::UnknownOutcome,
-                    format!(
-                        "{outcome} is not an outcome of {name}; use one of: {}",
-                        known.join(", ")
-                    ),
-                ));
-            }
-            if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
-                return Err(Error::invalid(format!(
-                    "the note can hold up to {MAX_NOTE_CHARS} characters"
-                )));
-            }
-            t.outcome = Some(outcome);
-            t.note = note.filter(|n| !n.trim().is_empty());
+        Act::Finish {
+            ref outcome,
+            ref note,
+            ref also,
+        } => {
+            check_outcome(c, t.service_id, outcome)?;
+            t.note = checked_text("the note", note.as_deref(), MAX_NOTE_CHARS)?.map(str::to_owned);
+            extra = checked_also(c, t.service_id, also)?;
+            t.outcome = Some(outcome.clone());
             t.finished_at = Some(now);
         }
         Act::NoShow | Act::Cancel => t.finished_at = Some(now),
@@ -436,6 +463,10 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
             if req.service_id.is_none() && req.counter_id.is_none() {
                 return Err(Error::invalid("transfer to a service, a counter, or both"));
             }
+            t.transferred_from = Some(TransferredFrom {
+                service_id: t.service_id,
+                counter_id: from_counter,
+            });
             if let Some(sid) = req.service_id {
                 let s = cfg::get_service(c, sid)?.ok_or_else(|| {
                     Error::conflict(ErrorCode::UnknownReference, format!("there is no service {sid}"))
@@ -465,6 +496,9 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
         }
     }
     tickets::update(c, &t)?;
+    for service_id in extra {
+        tickets::insert_extra_service(c, tickets::Visit::Ticket(t.id), service_id)?;
+    }
     let by = By {
         user_id: Some(user.id),
         counter_id: from_counter,
@@ -495,6 +529,162 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
         ctx.queue_changed();
     }
     Ok(t.view())
+}
+
+/// Refuses an outcome that is not one of the service's.
+fn check_outcome(c: &Connection, service_id: i64, outcome: &Code) -> Result<()> {
+    let (name, outcomes) =
+        cfg::service_outcomes(c, service_id)?.ok_or_else(|| Error::not_found(format!("service {service_id}")))?;
+    if outcomes.iter().any(|o| &o.code == outcome) {
+        return Ok(());
+    }
+    let known: Vec<&str> = outcomes.iter().map(|o| o.code.as_str()).collect();
+    Err(Error::conflict(
+        ErrorCode::UnknownOutcome,
+        format!(
+            "{outcome} is not an outcome of {name}; use one of: {}",
+            known.join(", ")
+        ),
+    ))
+}
+
+/// The further services of a visit: existing, in use, each once, the visit's own service left out.
+fn checked_also(c: &Connection, own: i64, also: &[i64]) -> Result<Vec<i64>> {
+    if also.len() > MAX_ALSO {
+        return Err(Error::invalid(format!("name up to {MAX_ALSO} further services")));
+    }
+    let mut out: Vec<i64> = Vec::new();
+    for &id in also {
+        if id == own || out.contains(&id) {
+            continue;
+        }
+        let active = cfg::service_rules(c, id)?.map(|s| s.active);
+        match active {
+            Some(true) => out.push(id),
+            Some(false) => {
+                return Err(Error::conflict(
+                    ErrorCode::ServiceInactive,
+                    format!("service {id} is not in use"),
+                ));
+            }
+            None => {
+                return Err(Error::conflict(
+                    ErrorCode::UnknownReference,
+                    format!("there is no service {id}"),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Records a visit without a ticket at the clerk's counter, ending now.
+pub fn walk_in(
+    ctx: &mut WriteCtx<'_>,
+    office: &Office,
+    user: &User,
+    counter_id: i64,
+    req: &WalkInRequest,
+) -> Result<WalkIn> {
+    let c = ctx.conn;
+    clerk_session(c, user, counter_id)?;
+    let s = cfg::service_rules(c, req.service_id)?.ok_or_else(|| {
+        Error::conflict(
+            ErrorCode::UnknownReference,
+            format!("there is no service {}", req.service_id),
+        )
+    })?;
+    if !s.active {
+        return Err(Error::conflict(
+            ErrorCode::ServiceInactive,
+            format!("{} is not in use", s.name()),
+        ));
+    }
+    check_outcome(c, req.service_id, &req.outcome)?;
+    let note = checked_text("the note", req.note.as_deref(), MAX_NOTE_CHARS)?;
+    let also = checked_also(c, req.service_id, &req.also)?;
+    let duration = req.duration_secs.unwrap_or(0);
+    if duration > MAX_WALK_IN_SECS {
+        return Err(Error::invalid("a visit lasts at most 8 hours"));
+    }
+    let finished_at = ctx.now();
+    let started_at = finished_at
+        .checked_sub(jiff::SignedDuration::from_secs(i64::from(duration)))
+        .map_err(Error::internal)?;
+    let visit = WalkIn {
+        id: 0,
+        office_day: office.day(finished_at),
+        service_id: req.service_id,
+        counter_id,
+        user_id: user.id,
+        started_at,
+        finished_at,
+        outcome: req.outcome.clone(),
+        also,
+    };
+    let id = tickets::insert_walk_in(c, &visit, note)?;
+    for &service_id in &visit.also {
+        tickets::insert_extra_service(c, tickets::Visit::WalkIn(id), service_id)?;
+    }
+    Ok(WalkIn { id, ..visit })
+}
+
+/// What a counter's console shows beside the current ticket: its services' queues today and the day of
+/// the clerk who asks.
+pub fn counter_panel(
+    c: &Connection,
+    counters: &OpenCounters,
+    office: &Office,
+    user: &User,
+    counter_id: i64,
+    now: Timestamp,
+) -> Result<CounterPanel> {
+    cfg::get_counter(c, counter_id)?.ok_or_else(|| Error::not_found(format!("counter {counter_id}")))?;
+    let since = office.day_start(now)?;
+    let open = counters.get(c)?;
+    let mut queues = Vec::new();
+    for s in cfg::counter_service_rules(c, counter_id)? {
+        let q = tickets::queue_of(c, s.service_id, since)?;
+        let secs =
+            typical_service_secs(&tickets::recent_service_secs(c, s.service_id)?).unwrap_or(DEFAULT_SERVICE_SECS);
+        let over_target = match (q.oldest_since, s.target_wait_minutes) {
+            (Some(oldest), Some(target)) => now.as_millisecond() - oldest.as_millisecond() > i64::from(target) * 60_000,
+            _ => false,
+        };
+        queues.push(ServiceQueue {
+            service_id: s.service_id,
+            waiting: q.waiting,
+            priority_waiting: q.priority_waiting,
+            oldest_since: q.oldest_since,
+            target_wait_minutes: s.target_wait_minutes,
+            over_target,
+            estimated_wait_minutes: estimate_wait_minutes(
+                q.waiting,
+                secs,
+                open.get(&s.service_id).copied().unwrap_or(0),
+            ),
+        });
+    }
+    let day = ClerkDay {
+        paused_secs: cfg::paused_secs(c, user.id, since, now)?,
+        ..tickets::clerk_day(c, user.id, &office.day(now))?
+    };
+    Ok(CounterPanel {
+        counter_id,
+        queues,
+        transferred_here: tickets::transferred_to(c, counter_id, since)?,
+        day,
+    })
+}
+
+/// The waiting tickets a counter may call today, oldest first: those of its services not sent to
+/// another counter, and those sent to it.
+pub fn counter_queue(c: &Connection, office: &Office, counter_id: i64, now: Timestamp) -> Result<Vec<TicketView>> {
+    cfg::get_counter(c, counter_id)?.ok_or_else(|| Error::not_found(format!("counter {counter_id}")))?;
+    Ok(tickets::callable_by(c, counter_id, office.day_start(now)?)?
+        .iter()
+        .map(Ticket::view)
+        .collect())
 }
 
 // ----- end of day -----

@@ -11,8 +11,8 @@ use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Schema, Type}
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::{
-    BadReason, Code, DeviceKind, Priority, Rating, RatingCode, Role, ServicePrefix, TicketNumber, TicketState,
-    TimeRange, WeeklyHours, str_enum,
+    BadReason, Code, DeviceKind, PauseReason, Priority, Rating, RatingCode, Role, ServicePrefix, TicketNumber,
+    TicketState, TimeRange, WeeklyHours, str_enum,
 };
 
 /// Every API route starts with this.
@@ -498,6 +498,16 @@ pub struct TicketView {
     pub issued_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub called_at: Option<Timestamp>,
+    /// When the citizen reached the counter (service started); absent before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub started_at: Option<Timestamp>,
+    /// The citizen's language at the kiosk (`it`, `en`, …), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Where the ticket was last transferred from; absent when it never was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferred_from: Option<TransferredFrom>,
     /// The counter that holds or last held it; absent when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_id: Option<i64>,
@@ -505,6 +515,14 @@ pub struct TicketView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_counter_id: Option<i64>,
     pub outcome: Option<Code>,
+}
+
+/// Where a transferred ticket comes from: the service it was of, and the counter that sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TransferredFrom {
+    pub service_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_id: Option<i64>,
 }
 
 /// One step of a ticket's history: what happened, when, from which counter and by whom.
@@ -578,6 +596,46 @@ pub struct FinishRequest {
     pub outcome: Code,
     #[schema(max_length = 500)]
     pub note: Option<String>,
+    /// Further services delivered in the same visit (the ticket's own service is counted once).
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub also: Vec<i64>,
+}
+
+/// A visit without a ticket (a citizen sent straight to the desk, a phone appointment), recorded when
+/// it ends so that the statistics hold every visit.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WalkInRequest {
+    #[schema(minimum = 1)]
+    pub service_id: i64,
+    /// One of the service's outcome codes (another is answered 409 `unknown_outcome`).
+    pub outcome: Code,
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
+    /// Further services delivered in the same visit.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub also: Vec<i64>,
+    /// How long the visit took, when the console timed it (up to 8 hours); it ends now.
+    #[schema(minimum = 1, maximum = 28800)]
+    pub duration_secs: Option<u32>,
+}
+
+/// A visit without a ticket, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WalkIn {
+    pub id: i64,
+    pub office_day: String,
+    pub service_id: i64,
+    pub counter_id: i64,
+    pub user_id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub finished_at: Timestamp,
+    pub outcome: Code,
+    pub also: Vec<i64>,
 }
 
 /// Move a ticket to another service, or to a specific counter, or both; it keeps its arrival time.
@@ -600,12 +658,20 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PauseRequest {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-    )]
-    pub reason: String,
+    pub reason: PauseReason,
+    /// A few words more (for `other`, say what).
+    #[schema(max_length = 200)]
+    pub note: Option<String>,
+}
+
+/// A counter's pause.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Pause {
+    pub reason: PauseReason,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub since: Timestamp,
 }
 
 /// A counter as its console sees it.
@@ -614,12 +680,57 @@ pub struct CounterStatus {
     pub counter: Counter,
     /// The clerk at the counter, if any.
     pub clerk: Option<User>,
-    /// The reason of the pause, when paused.
-    pub paused: Option<String>,
+    /// The pause, when paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<Pause>,
     /// The ticket called or being served at this counter.
     pub current: Option<TicketView>,
     /// Tickets this counter may call, in no particular order.
     pub waiting: u32,
+}
+
+/// What a counter's console shows beside the current ticket: the queues of its services and the
+/// clerk's own day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CounterPanel {
+    pub counter_id: i64,
+    /// The counter's active services, in its order of preference.
+    pub queues: Vec<ServiceQueue>,
+    /// Tickets transferred to this counter, waiting.
+    pub transferred_here: u32,
+    /// The day of the clerk who asks.
+    pub day: ClerkDay,
+}
+
+/// One service's queue today.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ServiceQueue {
+    pub service_id: i64,
+    pub waiting: u32,
+    pub priority_waiting: u32,
+    /// When the ticket waiting longest was issued; absent when nobody waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub oldest_since: Option<Timestamp>,
+    pub target_wait_minutes: Option<u32>,
+    /// The longest wait is past the service's target.
+    pub over_target: bool,
+    /// For a ticket taken now; absent when no counter serves the service now.
+    pub estimated_wait_minutes: Option<u32>,
+}
+
+/// A clerk's office day so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClerkDay {
+    /// Tickets finished with an outcome.
+    pub served: u32,
+    pub no_shows: u32,
+    /// Visits without a ticket.
+    pub walk_ins: u32,
+    /// Mean time from call (or start) to finish of the tickets served.
+    pub mean_service_secs: Option<u32>,
+    /// Time spent paused.
+    pub paused_secs: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -715,6 +826,18 @@ pub struct PrinterAlert {
 
 // ----- live events -----
 
+/// Whether a counter serves now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterState {
+    /// No clerk is signed in.
+    Closed,
+    /// A clerk is signed in and calls.
+    Open,
+    /// A clerk is signed in and paused.
+    Paused,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ServiceCount {
     pub service_id: i64,
@@ -755,6 +878,12 @@ pub enum LiveEvent {
         waiting: Vec<ServiceCount>,
     },
     PrinterAlert(PrinterAlert),
+    /// A counter opened (a clerk signed in), paused, resumed or closed.
+    CounterChanged {
+        counter_id: i64,
+        counter_name: String,
+        state: CounterState,
+    },
     /// Services, counters, users or devices changed: reload what you show.
     ConfigChanged,
     /// Sent first on a stream resumed after events that are no longer kept (the client was away
@@ -772,6 +901,7 @@ impl LiveEvent {
         "ticket_finished",
         "queue_changed",
         "printer_alert",
+        "counter_changed",
         "config_changed",
         "resync",
     ];
@@ -785,6 +915,7 @@ impl LiveEvent {
             LiveEvent::TicketFinished { .. } => "ticket_finished",
             LiveEvent::QueueChanged { .. } => "queue_changed",
             LiveEvent::PrinterAlert(_) => "printer_alert",
+            LiveEvent::CounterChanged { .. } => "counter_changed",
             LiveEvent::ConfigChanged => "config_changed",
             LiveEvent::Resync => "resync",
         }

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, watch};
 
 use crate::api::*;
+use crate::domain::PauseReason;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -208,10 +209,28 @@ impl Client {
         self.get(&format!("/counters/{counter_id}")).await
     }
 
-    pub async fn pause(&self, counter_id: i64, reason: &str) -> Result<CounterStatus> {
+    /// What the counter's console shows beside the current ticket.
+    pub async fn counter_panel(&self, counter_id: i64) -> Result<CounterPanel> {
+        self.get(&format!("/counters/{counter_id}/panel")).await
+    }
+
+    /// The tickets the counter may call now, oldest first.
+    pub async fn counter_queue(&self, counter_id: i64) -> Result<Vec<TicketView>> {
+        self.get(&format!("/counters/{counter_id}/queue")).await
+    }
+
+    /// Records a visit without a ticket at the counter.
+    pub async fn walk_in(&self, counter_id: i64, req: &WalkInRequest) -> Result<WalkIn> {
+        self.post(&format!("/counters/{counter_id}/walk-ins"), req).await
+    }
+
+    pub async fn pause(&self, counter_id: i64, reason: PauseReason, note: Option<&str>) -> Result<CounterStatus> {
         self.post(
             &format!("/counters/{counter_id}/pause"),
-            &PauseRequest { reason: reason.into() },
+            &PauseRequest {
+                reason,
+                note: note.map(str::to_owned),
+            },
         )
         .await
     }
@@ -265,8 +284,14 @@ impl Client {
         let body = FinishRequest {
             outcome,
             note: note.map(str::to_owned),
+            also: Vec::new(),
         };
-        self.ticket_action(ticket_id, "finish", &body).await
+        self.finish_with(ticket_id, &body).await
+    }
+
+    /// Finishes a visit with everything the console asks: outcome, note, further services.
+    pub async fn finish_with(&self, ticket_id: i64, req: &FinishRequest) -> Result<TicketView> {
+        self.ticket_action(ticket_id, "finish", req).await
     }
 
     pub async fn no_show(&self, ticket_id: i64) -> Result<TicketView> {

@@ -3,7 +3,7 @@
 //! events, end of day.
 
 use turno_shared::api::{ErrorCode, LiveEvent, PublicRatingRequest, RatingRequest, TransferRequest};
-use turno_shared::domain::{BadReason, Priority, Rating, TicketState};
+use turno_shared::domain::{BadReason, PauseReason, Priority, Rating, TicketState};
 
 use crate::support::{Office, assert_refused, connected, next_event};
 
@@ -432,8 +432,16 @@ async fn a_paused_counter_calls_nobody_until_resumed() {
     let a1 = office.issue('A', Priority::Normal).await;
     let maria = office.clerk("mrossi", "Sportello 1").await;
 
-    let paused = maria.client.pause(maria.counter, "pausa caffè").await.expect("pause");
-    assert_eq!(paused.paused.as_deref(), Some("pausa caffè"));
+    let paused = maria
+        .client
+        .pause(maria.counter, PauseReason::Break, Some("pausa caffè"))
+        .await
+        .expect("pause");
+    let pause = paused.paused.expect("paused");
+    assert_eq!(
+        (pause.reason, pause.note.as_deref()),
+        (PauseReason::Break, Some("pausa caffè"))
+    );
     assert_refused(
         maria.client.call_next(maria.counter).await,
         409,
@@ -447,12 +455,16 @@ async fn a_paused_counter_calls_nobody_until_resumed() {
     let t = maria.calls("A001").await;
     // A counter pauses only once its citizen has gone.
     assert_refused(
-        maria.client.pause(maria.counter, "pranzo").await,
+        maria.client.pause(maria.counter, PauseReason::Break, None).await,
         409,
         ErrorCode::TicketInProgress,
     );
     maria.finish(&t, "certificato").await;
-    maria.client.pause(maria.counter, "pranzo").await.expect("pause");
+    maria
+        .client
+        .pause(maria.counter, PauseReason::Break, None)
+        .await
+        .expect("pause");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -80,7 +80,7 @@ fn the_ticket_goes_away_by_itself_later_when_it_was_not_printed() {
         ] {
             c.handle(input, t0);
         }
-        let effects = c.handle(Input::Issued(Ok(fixtures::issued())), t0);
+        let effects = c.handle(Input::Issued(Ok(Box::new(fixtures::issued()))), t0);
         assert!(effects.iter().any(|e| matches!(e, Effect::Print { .. })));
         c.handle(Input::Printed { ticket_id: 8, ok }, t0);
         assert_eq!(

@@ -2,7 +2,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use turno_shared::api::{CallResponse, CallTicketRequest, Counter, CounterStatus, ErrorBody, PauseRequest, TicketView};
+use turno_shared::api::{
+    CallResponse, CallTicketRequest, Counter, CounterPanel, CounterStatus, ErrorBody, PauseRequest, TicketView, WalkIn,
+    WalkInRequest,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -21,6 +24,64 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resume))
         .routes(routes!(call_next))
         .routes(routes!(call_ticket))
+        .routes(routes!(panel))
+        .routes(routes!(queue))
+        .routes(routes!(walk_in))
+}
+
+/// What the counter's console shows beside the current ticket: the queues of the counter's services
+/// today (waiting, with priority, the longest wait and whether it is past the target, the estimate),
+/// tickets transferred to it, and the day of the clerk who asks (served, no-shows, visits without
+/// ticket, mean service time, time paused).
+#[utoipa::path(get, path = "/counters/{id}/panel", tag = "counters",
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
+    responses((status = 200, body = CounterPanel), (status = 404, body = ErrorBody)), security(("user" = [])))]
+async fn panel(State(state): State<AppState>, Person(user): Person, Path(id): Path<i64>) -> Result<Json<CounterPanel>> {
+    let office = state.office.clone();
+    let counters = state.store.open_counters();
+    let now = state.store.now();
+    Ok(Json(
+        state
+            .store
+            .read(move |c| engine::counter_panel(c, &counters, &office, &user, id, now))
+            .await?,
+    ))
+}
+
+/// The tickets the counter may call now, oldest first (at most 1000): to call one by its number.
+#[utoipa::path(get, path = "/counters/{id}/queue", tag = "counters",
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
+    responses((status = 200, body = Vec<TicketView>), (status = 404, body = ErrorBody)), security(("user" = [])))]
+async fn queue(State(state): State<AppState>, _: Person, Path(id): Path<i64>) -> Result<Json<Vec<TicketView>>> {
+    let office = state.office.clone();
+    let now = state.store.now();
+    Ok(Json(
+        state
+            .store
+            .read(move |c| engine::counter_queue(c, &office, id, now))
+            .await?,
+    ))
+}
+
+/// Records a visit without a ticket at the counter (a citizen sent straight to the desk, a phone
+/// appointment), ending now, with its outcome: the statistics hold every visit.
+#[utoipa::path(post, path = "/counters/{id}/walk-ins", tag = "counters", request_body = WalkInRequest,
+    params(("id" = i64, Path, minimum = 1, description = "Counter id")),
+    responses((status = 200, body = WalkIn), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("clerk" = [])))]
+async fn walk_in(
+    State(state): State<AppState>,
+    Person(user): Person,
+    Path(id): Path<i64>,
+    JsonBody(req): JsonBody<WalkInRequest>,
+) -> Result<Json<WalkIn>> {
+    let office = state.office.clone();
+    Ok(Json(
+        state
+            .store
+            .write(move |ctx| engine::walk_in(ctx, &office, &user, id, &req))
+            .await?,
+    ))
 }
 
 /// The counters of the office and their services, for a clerk to choose where to sit.
@@ -89,7 +150,7 @@ async fn pause(
     Ok(Json(
         state
             .store
-            .write(move |ctx| engine::pause(ctx, &user, id, &req.reason))
+            .write(move |ctx| engine::pause(ctx, &user, id, &req))
             .await?,
     ))
 }

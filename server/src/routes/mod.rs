@@ -244,6 +244,8 @@ fn add_links(doc: &mut utoipa::openapi::OpenApi) {
             .into()
     };
     let mut issued = links(TICKET_OPS, "id", "$response.body#/ticket/id");
+    issued["ticket_events"] =
+        json!({ "operationId": "ticket_events", "parameters": { "id": "$response.body#/ticket/id" } });
     issued["ticket_status"] =
         json!({ "operationId": "ticket_status", "parameters": { "token": "$response.body#/token" } });
     let wanted = [
@@ -257,7 +259,16 @@ fn add_links(doc: &mut utoipa::openapi::OpenApi) {
         (
             "open_session",
             links(
-                &["call_next", "call_ticket", "pause", "resume", "close_session"],
+                &[
+                    "call_next",
+                    "call_ticket",
+                    "pause",
+                    "resume",
+                    "close_session",
+                    "walk_in",
+                    "panel",
+                    "queue",
+                ],
                 "id",
                 "$response.body#/counter/id",
             ),

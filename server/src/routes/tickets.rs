@@ -146,6 +146,7 @@ async fn finish(
         Act::Finish {
             outcome: req.outcome,
             note: req.note,
+            also: req.also,
         },
     )
     .await

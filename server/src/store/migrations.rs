@@ -148,6 +148,50 @@ CREATE TABLE feed (
     r#"
 CREATE INDEX counter_services_by_service ON counter_services(service_id, counter_id);
 "#,
+    // 3: the clerk's console: where a transferred ticket comes from, visits without a ticket, further
+    // services delivered in a visit, pauses by reason with a note of their own.
+    r#"
+ALTER TABLE tickets ADD COLUMN transferred_from_service_id INTEGER REFERENCES services(id);
+ALTER TABLE tickets ADD COLUMN transferred_from_counter_id INTEGER REFERENCES counters(id);
+
+CREATE TABLE walk_ins (
+    id INTEGER PRIMARY KEY,
+    office_day TEXT NOT NULL,
+    service_id INTEGER NOT NULL REFERENCES services(id),
+    counter_id INTEGER NOT NULL REFERENCES counters(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    note TEXT
+) STRICT;
+CREATE INDEX walk_ins_by_day ON walk_ins(office_day, user_id);
+
+CREATE TABLE extra_services (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER REFERENCES tickets(id),
+    walk_in_id INTEGER REFERENCES walk_ins(id),
+    service_id INTEGER NOT NULL REFERENCES services(id),
+    CHECK ((ticket_id IS NULL) <> (walk_in_id IS NULL))
+) STRICT;
+CREATE INDEX extra_services_of_ticket ON extra_services(ticket_id) WHERE ticket_id IS NOT NULL;
+CREATE INDEX extra_services_of_walk_in ON extra_services(walk_in_id) WHERE walk_in_id IS NOT NULL;
+
+ALTER TABLE counter_sessions ADD COLUMN paused_note TEXT;
+ALTER TABLE counter_sessions ADD COLUMN paused_at INTEGER;
+ALTER TABLE clerk_events ADD COLUMN note TEXT;
+-- Pauses had a free-text reason: it becomes the note of an 'other' pause.
+UPDATE clerk_events SET note = reason, reason = 'other'
+    WHERE kind = 'pause' AND reason NOT IN ('break', 'back_office', 'technical', 'other');
+UPDATE counter_sessions SET paused_note = paused_reason, paused_reason = 'other'
+    WHERE paused_reason NOT IN ('break', 'back_office', 'technical', 'other');
+UPDATE counter_sessions SET paused_at = (
+    SELECT MAX(at) FROM clerk_events e WHERE e.session_id = counter_sessions.id AND e.kind = 'pause'
+) WHERE paused_reason IS NOT NULL;
+CREATE INDEX clerk_events_by_session ON clerk_events(session_id, id);
+CREATE INDEX counter_sessions_by_user ON counter_sessions(user_id, opened_at);
+CREATE INDEX tickets_by_clerk ON tickets(user_id, office_day) WHERE user_id IS NOT NULL;
+"#,
 ];
 
 /// The schema version this code writes.

@@ -419,23 +419,28 @@ pub fn prune_feed(conn: &Connection, before: Timestamp) -> Result<usize> {
     Ok(conn.execute("DELETE FROM feed WHERE at < ?1", [before.as_millisecond()])?)
 }
 
-/// Erases the free text that people wrote before `before`: clerks' notes on finished tickets and the
-/// reasons of pauses. The tickets, their events and the ratings stay for the statistics.
+/// Erases the free text that people wrote before `before`: clerks' notes on finished tickets and on
+/// visits without a ticket, and the notes of pauses. The tickets, their events and the ratings stay for the statistics.
 pub fn erase_notes(conn: &Connection, before: Timestamp) -> Result<usize> {
     let before = before.as_millisecond();
     let notes = conn.execute(
         "UPDATE tickets SET note = NULL WHERE note IS NOT NULL AND finished_at < ?1",
         [before],
     )?;
+    let visits = conn.execute(
+        "UPDATE walk_ins SET note = NULL WHERE note IS NOT NULL AND finished_at < ?1",
+        [before],
+    )?;
+    // A pause's reason is one of four categories; its note is what a person wrote.
     let pauses = conn.execute(
-        "UPDATE clerk_events SET reason = NULL WHERE reason IS NOT NULL AND at < ?1",
+        "UPDATE clerk_events SET note = NULL WHERE note IS NOT NULL AND at < ?1",
         [before],
     )?;
     let sessions = conn.execute(
-        "UPDATE counter_sessions SET paused_reason = NULL WHERE paused_reason IS NOT NULL AND closed_at < ?1",
+        "UPDATE counter_sessions SET paused_note = NULL WHERE paused_note IS NOT NULL AND closed_at < ?1",
         [before],
     )?;
-    Ok(notes + pauses + sessions)
+    Ok(notes + visits + pauses + sessions)
 }
 
 /// Deletes printer alerts older than `before`.

@@ -6,8 +6,8 @@ use rusqlite::{Connection, Row, named_params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use turno_shared::api::{
-    Counter, CounterInput, Device, ErrorCode, Localized, Outcome, PrinterAlert, PrinterStatus, REFERENCE_LANGUAGE,
-    Service, ServiceInput, User,
+    Counter, CounterInput, Device, ErrorCode, Localized, Outcome, Pause, PrinterAlert, PrinterStatus,
+    REFERENCE_LANGUAGE, Service, ServiceInput, User,
 };
 use turno_shared::domain::{DeviceKind, Role, ServicePrefix, WeeklyHours};
 
@@ -473,33 +473,41 @@ pub struct Session {
     pub id: i64,
     pub counter_id: i64,
     pub user_id: i64,
-    pub paused_reason: Option<String>,
+    pub paused: Option<Pause>,
     pub urgent_streak: u32,
 }
 
+const SESSION_COLUMNS: &str = "id, counter_id, user_id, paused_reason, paused_note, paused_at, urgent_streak";
+
 fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    let paused = match r.get::<_, Option<String>>(3)? {
+        Some(reason) => Some(Pause {
+            reason: parse(&reason)?,
+            note: r.get(4)?,
+            since: ts(r.get::<_, Option<i64>>(5)?.unwrap_or_default())?,
+        }),
+        None => None,
+    };
     Ok(Session {
         id: r.get(0)?,
         counter_id: r.get(1)?,
         user_id: r.get(2)?,
-        paused_reason: r.get(3)?,
-        urgent_streak: r.get(4)?,
+        paused,
+        urgent_streak: r.get(6)?,
     })
 }
 
 pub fn session_at_counter(c: &Connection, counter_id: i64) -> Result<Option<Session>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT id, counter_id, user_id, paused_reason, urgent_streak FROM counter_sessions
-         WHERE counter_id = ?1 AND closed_at IS NULL",
-    )?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {SESSION_COLUMNS} FROM counter_sessions WHERE counter_id = ?1 AND closed_at IS NULL"
+    ))?;
     optional(stmt.query_row([counter_id], session_row))
 }
 
 pub fn session_of_user(c: &Connection, user_id: i64) -> Result<Option<Session>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT id, counter_id, user_id, paused_reason, urgent_streak FROM counter_sessions
-         WHERE user_id = ?1 AND closed_at IS NULL",
-    )?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {SESSION_COLUMNS} FROM counter_sessions WHERE user_id = ?1 AND closed_at IS NULL"
+    ))?;
     optional(stmt.query_row([user_id], session_row))
 }
 
@@ -525,9 +533,15 @@ pub fn close_session(c: &Connection, session_id: i64, now: Timestamp) -> Result<
     Ok(())
 }
 
-pub fn set_pause(c: &Connection, session_id: i64, reason: Option<&str>) -> Result<()> {
-    c.prepare_cached("UPDATE counter_sessions SET paused_reason = ?2 WHERE id = ?1")?
-        .execute(rusqlite::params![session_id, reason])?;
+/// Pauses a session (`Some`) or resumes it (`None`).
+pub fn set_pause(c: &Connection, session_id: i64, pause: Option<&Pause>) -> Result<()> {
+    c.prepare_cached("UPDATE counter_sessions SET paused_reason = ?2, paused_note = ?3, paused_at = ?4 WHERE id = ?1")?
+        .execute(rusqlite::params![
+            session_id,
+            pause.map(|p| p.reason.as_str()),
+            pause.and_then(|p| p.note.as_deref()),
+            pause.map(|p| p.since.as_millisecond()),
+        ])?;
     Ok(())
 }
 
@@ -537,10 +551,52 @@ pub fn set_urgent_streak(c: &Connection, session_id: i64, streak: u32) -> Result
     Ok(())
 }
 
-pub fn clerk_event(c: &Connection, session_id: i64, kind: &str, reason: Option<&str>, now: Timestamp) -> Result<()> {
-    c.prepare_cached("INSERT INTO clerk_events (session_id, kind, reason, at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(rusqlite::params![session_id, kind, reason, now.as_millisecond()])?;
+/// What happened to a clerk's session: `open`, `close`, `pause` (with its reason and note), `resume`.
+pub fn clerk_event(c: &Connection, session_id: i64, kind: &str, pause: Option<&Pause>, now: Timestamp) -> Result<()> {
+    c.prepare_cached("INSERT INTO clerk_events (session_id, kind, reason, note, at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(rusqlite::params![
+            session_id,
+            kind,
+            pause.map(|p| p.reason.as_str()),
+            pause.and_then(|p| p.note.as_deref()),
+            now.as_millisecond()
+        ])?;
     Ok(())
+}
+
+/// Seconds a user spent paused in the sessions they opened since `since`, counting an open pause up to
+/// `now`.
+pub fn paused_secs(c: &Connection, user_id: i64, since: Timestamp, now: Timestamp) -> Result<u64> {
+    let mut stmt = c.prepare_cached(
+        "SELECT e.session_id, e.kind, e.at FROM clerk_events e
+         JOIN counter_sessions s ON s.id = e.session_id
+         WHERE s.user_id = ?1 AND s.opened_at >= ?2 ORDER BY e.session_id, e.id",
+    )?;
+    let rows = stmt.query_map([user_id, since.as_millisecond()], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+    })?;
+    let mut total_ms: i64 = 0;
+    // The session paused and since when; a second pause (a new reason) keeps the first start.
+    let mut paused: Option<(i64, i64)> = None;
+    for row in rows {
+        let (session, kind, at) = row?;
+        if let Some((s, from)) = paused {
+            if s != session {
+                // A session that ended paused without its closing event (a crash): nothing to count.
+                paused = None;
+            } else if kind != "pause" {
+                total_ms += (at - from).max(0);
+                paused = None;
+            }
+        }
+        if kind == "pause" && paused.is_none() {
+            paused = Some((session, at));
+        }
+    }
+    if let Some((_, from)) = paused {
+        total_ms += (now.as_millisecond() - from).max(0);
+    }
+    Ok((total_ms / 1000).max(0) as u64)
 }
 
 /// How many open, unpaused counters serve each service: `(service_id, counters)`.

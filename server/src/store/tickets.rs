@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use rusqlite::{Connection, Row, named_params};
-use turno_shared::api::{ErrorCode, StoredRating, TicketEvent, TicketView};
+use turno_shared::api::{ClerkDay, ErrorCode, StoredRating, TicketEvent, TicketView, TransferredFrom, WalkIn};
 use turno_shared::domain::{BadReason, Candidate, Code, Priority, Rating, ServicePrefix, TicketNumber, TicketState};
 
 use super::office::{CounterService, parse as parse_column, ts as timestamp_column};
@@ -29,6 +29,7 @@ pub struct Ticket {
     pub target_counter_id: Option<i64>,
     pub outcome: Option<Code>,
     pub note: Option<String>,
+    pub transferred_from: Option<TransferredFrom>,
 }
 
 impl Ticket {
@@ -42,6 +43,9 @@ impl Ticket {
             office_day: self.office_day.clone(),
             issued_at: self.issued_at,
             called_at: self.called_at,
+            started_at: self.started_at,
+            language: self.language.clone(),
+            transferred_from: self.transferred_from.clone(),
             counter_id: self.counter_id,
             target_counter_id: self.target_counter_id,
             outcome: self.outcome.clone(),
@@ -50,7 +54,8 @@ impl Ticket {
 }
 
 const COLUMNS: &str = "id, office_day, prefix, seq, service_id, priority, language, token, state, issued_at,
-    called_at, started_at, finished_at, counter_id, user_id, target_counter_id, outcome, note";
+    called_at, started_at, finished_at, counter_id, user_id, target_counter_id, outcome, note,
+    transferred_from_service_id, transferred_from_counter_id";
 
 fn opt_ts(v: Option<i64>) -> rusqlite::Result<Option<Timestamp>> {
     v.map(timestamp_column).transpose()
@@ -82,6 +87,15 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         target_counter_id: r.get(15)?,
         outcome: r.get::<_, Option<String>>(16)?.map(|s| parse_column(&s)).transpose()?,
         note: r.get(17)?,
+        transferred_from: r
+            .get::<_, Option<i64>>(18)?
+            .map(|service_id| -> rusqlite::Result<_> {
+                Ok(TransferredFrom {
+                    service_id,
+                    counter_id: r.get(19)?,
+                })
+            })
+            .transpose()?,
     })
 }
 
@@ -177,15 +191,118 @@ pub fn update(c: &Connection, t: &Ticket) -> Result<()> {
     c.prepare_cached(
         "UPDATE tickets SET service_id = :service, state = :state, called_at = :called, started_at = :started,
          finished_at = :finished, counter_id = :counter, user_id = :user, target_counter_id = :target,
-         outcome = :outcome, note = :note WHERE id = :id",
+         outcome = :outcome, note = :note, transferred_from_service_id = :from_service,
+         transferred_from_counter_id = :from_counter WHERE id = :id",
     )?
     .execute(named_params! {
         ":id": t.id, ":service": t.service_id, ":state": t.state.as_str(), ":called": ms(t.called_at),
         ":started": ms(t.started_at), ":finished": ms(t.finished_at), ":counter": t.counter_id,
         ":user": t.user_id, ":target": t.target_counter_id, ":outcome": t.outcome.as_ref().map(Code::as_str),
-        ":note": t.note,
+        ":note": t.note, ":from_service": t.transferred_from.as_ref().map(|f| f.service_id),
+        ":from_counter": t.transferred_from.as_ref().and_then(|f| f.counter_id),
     })?;
     Ok(())
+}
+
+/// A visit that further services are recorded against.
+#[derive(Clone, Copy, Debug)]
+pub enum Visit {
+    Ticket(i64),
+    WalkIn(i64),
+}
+
+/// Records a further service delivered in a visit.
+pub fn insert_extra_service(c: &Connection, visit: Visit, service_id: i64) -> Result<()> {
+    let (ticket, walk_in) = match visit {
+        Visit::Ticket(id) => (Some(id), None),
+        Visit::WalkIn(id) => (None, Some(id)),
+    };
+    c.prepare_cached("INSERT INTO extra_services (ticket_id, walk_in_id, service_id) VALUES (?1, ?2, ?3)")?
+        .execute(rusqlite::params![ticket, walk_in, service_id])?;
+    Ok(())
+}
+
+/// Records a visit without a ticket; returns its id.
+pub fn insert_walk_in(c: &Connection, v: &WalkIn, note: Option<&str>) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO walk_ins (office_day, service_id, counter_id, user_id, started_at, finished_at, outcome, note)
+         VALUES (:day, :service, :counter, :user, :started, :finished, :outcome, :note)",
+    )?
+    .execute(named_params! {
+        ":day": v.office_day, ":service": v.service_id, ":counter": v.counter_id, ":user": v.user_id,
+        ":started": v.started_at.as_millisecond(), ":finished": v.finished_at.as_millisecond(),
+        ":outcome": v.outcome.as_str(), ":note": note,
+    })?;
+    Ok(c.last_insert_rowid())
+}
+
+/// A service's waiting tickets of today.
+pub struct QueueCounts {
+    pub waiting: u32,
+    pub priority_waiting: u32,
+    pub oldest_since: Option<Timestamp>,
+}
+
+/// How many of a service's tickets issued since `since` wait, how many of them with priority, and
+/// since when the oldest.
+pub fn queue_of(c: &Connection, service_id: i64, since: Timestamp) -> Result<QueueCounts> {
+    let mut stmt = c.prepare_cached(
+        "SELECT COUNT(*), COALESCE(SUM(priority), 0), MIN(issued_at) FROM tickets
+         WHERE state = 'waiting' AND service_id = ?1 AND issued_at >= ?2",
+    )?;
+    let (waiting, priority_waiting, oldest): (u32, u32, Option<i64>) = stmt
+        .query_row([service_id, since.as_millisecond()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    Ok(QueueCounts {
+        waiting,
+        priority_waiting,
+        oldest_since: oldest.map(timestamp_column).transpose()?,
+    })
+}
+
+/// Tickets issued since `since` that wait for this counter in particular.
+pub fn transferred_to(c: &Connection, counter_id: i64, since: Timestamp) -> Result<u32> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM tickets WHERE state = 'waiting' AND target_counter_id = ?1 AND issued_at >= ?2",
+    )?
+    .query_row([counter_id, since.as_millisecond()], |r| r.get(0))?)
+}
+
+/// Waiting tickets issued since `since` that a counter may call, oldest first (at most [`LIST_LIMIT`]).
+pub fn callable_by(c: &Connection, counter_id: i64, since: Timestamp) -> Result<Vec<Ticket>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE state = 'waiting' AND issued_at >= ?2 AND (target_counter_id = ?1 OR
+         (target_counter_id IS NULL AND service_id IN (SELECT service_id FROM counter_services WHERE counter_id = ?1)))
+         ORDER BY issued_at, id LIMIT {LIST_LIMIT}"
+    ))?;
+    let rows = stmt.query_map([counter_id, since.as_millisecond()], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A clerk's office day: tickets finished and no-shows (from the event log), visits without ticket,
+/// and the mean service time of the tickets they finished. Time paused is counted elsewhere.
+pub fn clerk_day(c: &Connection, user_id: i64, office_day: &str) -> Result<ClerkDay> {
+    let (served, no_shows, mean_ms): (u32, u32, Option<f64>) = c
+        .prepare_cached(
+            "SELECT COALESCE(SUM(state = 'done'), 0), COALESCE(SUM(state = 'no_show'), 0),
+             AVG(CASE WHEN state = 'done' AND called_at IS NOT NULL
+                 THEN finished_at - COALESCE(started_at, called_at) END)
+             FROM tickets WHERE user_id = ?1 AND office_day = ?2",
+        )?
+        .query_row(rusqlite::params![user_id, office_day], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    let walk_ins: u32 = c
+        .prepare_cached("SELECT COUNT(*) FROM walk_ins WHERE user_id = ?1 AND office_day = ?2")?
+        .query_row(rusqlite::params![user_id, office_day], |r| r.get(0))?;
+    Ok(ClerkDay {
+        served,
+        no_shows,
+        walk_ins,
+        mean_service_secs: mean_ms.map(|ms| (ms / 1000.0).round().clamp(0.0, f64::from(u32::MAX)) as u32),
+        paused_secs: 0,
+    })
 }
 
 /// Who made a ticket change: the clerk (or back-office user) and the counter they acted from.

@@ -32,8 +32,9 @@ impl Operation {
         let valid = match self.id.as_str() {
             "finish" => json!({"outcome": "certificato"}),
             "transfer" => json!({"service_id": 1}),
-            "pause" => json!({"reason": "pausa"}),
+            "pause" => json!({"reason": "break"}),
             "call_ticket" => json!({"ticket_id": 2}),
+            "walk_in" => json!({"service_id": 1, "outcome": "certificato"}),
             _ => json!({}),
         };
         matches!(self.method.as_str(), "POST" | "PUT").then_some(valid)

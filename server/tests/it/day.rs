@@ -201,7 +201,7 @@ async fn the_estimate_learns_from_service_times_and_open_counters() {
             "POST",
             "/api/v1/counters/2/pause",
             Some(&luca),
-            Some(json!({"reason": "pausa"})),
+            Some(json!({"reason": "break"})),
         )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
@@ -442,7 +442,7 @@ async fn pauses_block_calls_and_double_presses_are_harmless() {
             "POST",
             "/api/v1/counters/1/pause",
             Some(&clerk),
-            Some(json!({"reason": " "})),
+            Some(json!({"reason": "other", "note": "x".repeat(201)})),
         )
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -451,10 +451,11 @@ async fn pauses_block_calls_and_double_presses_are_harmless() {
             "POST",
             "/api/v1/counters/1/pause",
             Some(&clerk),
-            Some(json!({"reason": "caffè"})),
+            Some(json!({"reason": "break", "note": "caffè"})),
         )
         .await;
-    assert_eq!(a.body["paused"], "caffè");
+    assert_eq!(a.body["paused"]["reason"], "break");
+    assert_eq!(a.body["paused"]["note"], "caffè");
     let a = office
         .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
         .await;

@@ -1,6 +1,7 @@
 //! API and store tests of the office server, through `app()` on a temp database.
 
 mod auth;
+mod console;
 mod day;
 mod events;
 mod input;

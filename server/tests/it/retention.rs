@@ -18,8 +18,8 @@ async fn counts(office: &TestOffice) -> [i64; 7] {
             let n = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
             Ok([
                 n("SELECT COUNT(*) FROM tickets WHERE note IS NOT NULL")?,
-                n("SELECT COUNT(*) FROM clerk_events WHERE reason IS NOT NULL")?
-                    + n("SELECT COUNT(*) FROM counter_sessions WHERE paused_reason IS NOT NULL")?,
+                n("SELECT COUNT(*) FROM clerk_events WHERE note IS NOT NULL")?
+                    + n("SELECT COUNT(*) FROM counter_sessions WHERE paused_note IS NOT NULL")?,
                 n("SELECT COUNT(*) FROM printer_alerts")?,
                 n("SELECT COUNT(*) FROM feed")?,
                 n("SELECT COUNT(*) FROM tickets")?,
@@ -59,7 +59,7 @@ async fn notes_pauses_and_alerts_are_kept_for_their_months_and_statistics_for_ev
             "POST",
             "/api/v1/counters/1/pause",
             Some(&clerk),
-            Some(json!({"reason": "visita medica"})),
+            Some(json!({"reason": "other", "note": "visita medica"})),
         )
         .await;
     office

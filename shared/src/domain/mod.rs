@@ -12,7 +12,7 @@ pub use policy::{CallPolicy, Candidate, Choice, choose_next};
 pub use ticket::{IllegalTransition, TicketAction, TicketState};
 pub(crate) use types::str_enum;
 pub use types::{
-    BadReason, Code, DeviceKind, InvalidValue, Priority, Rating, RatingCode, RatingInput, Role, ServicePrefix,
-    TicketNumber,
+    BadReason, Code, DeviceKind, InvalidValue, PauseReason, Priority, Rating, RatingCode, RatingInput, Role,
+    ServicePrefix, TicketNumber,
 };
 pub use wait::{DEFAULT_SERVICE_SECS, estimate_wait_minutes, typical_service_secs};

@@ -374,6 +374,19 @@ str_enum! {
 }
 
 str_enum! {
+    /// Why a counter is paused: the statistics count the time by reason.
+    PauseReason {
+        /// A break (coffee, lunch).
+        Break = "break",
+        /// Work for the back office away from the public.
+        BackOffice = "back_office",
+        /// A technical problem (PC, printer, network).
+        Technical = "technical",
+        Other = "other",
+    }
+}
+
+str_enum! {
     /// What a device token is for.
     DeviceKind { Kiosk = "kiosk", Display = "display" }
 }
