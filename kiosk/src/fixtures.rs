@@ -35,6 +35,8 @@ fn service(id: i64, prefix: char, it: &str, en: &str, waiting: u32, wait: Option
             Localized::it("Per i minori: presenza di entrambi i genitori")
                 .with("en", "For minors: both parents must be present"),
         ],
+        outcomes: Vec::new(),
+        target_wait_minutes: Some(20),
         open: true,
         full: false,
         waiting,

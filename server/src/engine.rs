@@ -873,6 +873,8 @@ pub fn office_view(c: &Connection, counters: &OpenCounters, office: &Office, now
             name: s.config.name,
             info: s.config.info,
             documents: s.config.documents,
+            outcomes: s.config.outcomes,
+            target_wait_minutes: s.config.target_wait_minutes,
         });
     }
     Ok(OfficeView {

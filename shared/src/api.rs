@@ -260,6 +260,10 @@ pub struct ServiceView {
     pub info: Localized,
     /// The documents to bring.
     pub documents: Vec<Localized>,
+    /// The outcomes a clerk records when a visit for this service ends.
+    pub outcomes: Vec<Outcome>,
+    /// The wait the office aims not to exceed, in minutes.
+    pub target_wait_minutes: Option<u32>,
     /// Open now by its hours.
     pub open: bool,
     /// Its daily cap of tickets is reached.
