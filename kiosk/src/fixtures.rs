@@ -84,6 +84,7 @@ pub fn office() -> OfficeView {
         now: "2026-11-26T09:41:00Z".parse().expect("a timestamp"),
         open: true,
         services,
+        notices: Vec::new(),
     }
 }
 

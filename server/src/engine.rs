@@ -883,6 +883,7 @@ pub fn office_view(c: &Connection, counters: &OpenCounters, office: &Office, now
         now,
         open: services.iter().any(|s| s.open && !s.full),
         services,
+        notices: cfg::current_notices(c, now)?,
     })
 }
 

@@ -69,6 +69,8 @@ str_enum! {
         UnknownOutcome = "unknown_outcome",
         /// A service lists the same outcome code twice. 409.
         DuplicateOutcome = "duplicate_outcome",
+        /// A range that ends before it starts. 409.
+        InvalidRange = "invalid_range",
         /// The ticket's state does not allow this action. 409.
         IllegalTransition = "illegal_transition",
         /// The ticket is not from today's office day. 409.
@@ -248,6 +250,8 @@ pub struct OfficeView {
     /// Whether any service takes tickets now.
     pub open: bool,
     pub services: Vec<ServiceView>,
+    /// The notices to show now, in the order the back office wrote them.
+    pub notices: Vec<Localized>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -435,6 +439,55 @@ pub struct DeviceInput {
     )]
     pub name: String,
     pub kind: DeviceKind,
+}
+
+/// A line the waiting-room boards show (and kiosks, and the citizen's ticket page): "Oggi chiusura alle
+/// 12:30". Shown while active and, when given, between its start and end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeInput {
+    /// Italian required; each text 1 to 200 characters.
+    #[schema(schema_with = notice_text_schema)]
+    pub text: Localized,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub starts_at: Option<Timestamp>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ends_at: Option<Timestamp>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+/// A notice's text: Italian required, each text 1 to 200 characters and not blank.
+fn notice_text_schema() -> Object {
+    let mut o = localized_schema(
+        ObjectBuilder::new()
+            .min_length(Some(1))
+            .max_length(Some(200))
+            .pattern(Some(NOT_BLANK)),
+    );
+    o.required.push(REFERENCE_LANGUAGE.to_owned());
+    o
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: i64,
+    #[serde(flatten)]
+    pub config: NoticeInput,
+}
+
+impl PartialSchema for Notice {
+    fn schema() -> RefOr<Schema> {
+        stored_schema::<NoticeInput>("A notice as stored: its settings and its id.")
+    }
+}
+
+impl ToSchema for Notice {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        NoticeInput::schemas(schemas);
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -375,6 +375,22 @@ impl Client {
         self.get(&format!("/admin/ratings{query}")).await
     }
 
+    pub async fn notices(&self) -> Result<Vec<Notice>> {
+        self.get("/admin/notices").await
+    }
+
+    pub async fn create_notice(&self, n: &NoticeInput) -> Result<Notice> {
+        self.post("/admin/notices", n).await
+    }
+
+    pub async fn update_notice(&self, id: i64, n: &NoticeInput) -> Result<Notice> {
+        self.put(&format!("/admin/notices/{id}"), n).await
+    }
+
+    pub async fn delete_notice(&self, id: i64) -> Result<()> {
+        self.delete(&format!("/admin/notices/{id}")).await
+    }
+
     pub async fn revoke_device(&self, id: i64) -> Result<Device> {
         self.delete(&format!("/admin/devices/{id}")).await
     }

@@ -7,7 +7,8 @@ use axum::extract::State;
 use rusqlite::Connection;
 use turno_shared::api::{
     Counter, CounterInput, Device, DeviceCreated, DeviceInput, EndOfDayReport, EndOfDayRequest, ErrorBody, ErrorCode,
-    LiveEvent, NewUserInput, REFERENCE_LANGUAGE, Service, ServiceInput, StoredRating, User, UserInput,
+    LiveEvent, NewUserInput, Notice, NoticeInput, REFERENCE_LANGUAGE, Service, ServiceInput, StoredRating, User,
+    UserInput,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,6 +32,96 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_device))
         .routes(routes!(end_of_day))
         .routes(routes!(ratings))
+        .routes(routes!(list_notices, create_notice))
+        .routes(routes!(update_notice, delete_notice))
+}
+
+/// Refuses a notice whose texts are blank or too long, or whose end comes before its start.
+fn validate_notice(n: &NoticeInput) -> Result<()> {
+    if n.text.0.get(REFERENCE_LANGUAGE).is_none_or(|t| t.trim().is_empty()) {
+        return Err(Error::invalid("a notice needs an Italian text (\"it\")"));
+    }
+    for text in n.text.0.values() {
+        check_text("a notice", text, 200)?;
+    }
+    if let (Some(start), Some(end)) = (n.starts_at, n.ends_at)
+        && end <= start
+    {
+        // JSON Schema cannot compare two fields: a conflict, not a schema violation.
+        return Err(Error::conflict(
+            ErrorCode::InvalidRange,
+            "a notice must end after it starts",
+        ));
+    }
+    Ok(())
+}
+
+/// The notices, shown or not.
+#[utoipa::path(get, path = "/admin/notices", tag = "admin",
+    responses((status = 200, body = Vec<Notice>)), security(("admin" = [])))]
+async fn list_notices(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Notice>>> {
+    Ok(Json(state.store.read(cfg::list_notices).await?))
+}
+
+/// Adds a notice for the boards, kiosks and ticket pages.
+#[utoipa::path(post, path = "/admin/notices", tag = "admin", request_body = NoticeInput,
+    responses((status = 200, body = Notice), (status = 409, body = ErrorBody)), security(("admin" = [])))]
+async fn create_notice(
+    State(state): State<AppState>,
+    _: Admin,
+    JsonBody(input): JsonBody<NoticeInput>,
+) -> Result<Json<Notice>> {
+    validate_notice(&input)?;
+    let notice = state
+        .store
+        .write(move |ctx| {
+            let id = cfg::insert_notice(ctx.conn, &input)?;
+            ctx.emit(&LiveEvent::ConfigChanged)?;
+            Ok(Notice { id, config: input })
+        })
+        .await?;
+    Ok(Json(notice))
+}
+
+#[utoipa::path(put, path = "/admin/notices/{id}", tag = "admin", request_body = NoticeInput,
+    params(("id" = i64, Path, minimum = 1, description = "Notice id")),
+    responses((status = 200, body = Notice), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("admin" = [])))]
+async fn update_notice(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<NoticeInput>,
+) -> Result<Json<Notice>> {
+    validate_notice(&input)?;
+    let notice = state
+        .store
+        .write(move |ctx| {
+            if !cfg::update_notice(ctx.conn, id, &input)? {
+                return Err(Error::not_found(format!("notice {id}")));
+            }
+            ctx.emit(&LiveEvent::ConfigChanged)?;
+            Ok(Notice { id, config: input })
+        })
+        .await?;
+    Ok(Json(notice))
+}
+
+/// Removes a notice.
+#[utoipa::path(delete, path = "/admin/notices/{id}", tag = "admin",
+    params(("id" = i64, Path, minimum = 1, description = "Notice id")),
+    responses((status = 200), (status = 404, body = ErrorBody)), security(("admin" = [])))]
+async fn delete_notice(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<()>> {
+    state
+        .store
+        .write(move |ctx| {
+            if !cfg::delete_notice(ctx.conn, id)? {
+                return Err(Error::not_found(format!("notice {id}")));
+            }
+            ctx.emit(&LiveEvent::ConfigChanged)
+        })
+        .await?;
+    Ok(Json(()))
 }
 
 fn check_text(what: &str, text: &str, max: usize) -> Result<()> {

@@ -149,7 +149,7 @@ CREATE TABLE feed (
 CREATE INDEX counter_services_by_service ON counter_services(service_id, counter_id);
 "#,
     // 3: the clerk's console: where a transferred ticket comes from, visits without a ticket, further
-    // services delivered in a visit, pauses by reason with a note of their own.
+    // services delivered in a visit, pauses by reason with a note of their own; the boards' notices.
     r#"
 ALTER TABLE tickets ADD COLUMN transferred_from_service_id INTEGER REFERENCES services(id);
 ALTER TABLE tickets ADD COLUMN transferred_from_counter_id INTEGER REFERENCES counters(id);
@@ -191,6 +191,14 @@ UPDATE counter_sessions SET paused_at = (
 CREATE INDEX clerk_events_by_session ON clerk_events(session_id, id);
 CREATE INDEX counter_sessions_by_user ON counter_sessions(user_id, opened_at);
 CREATE INDEX tickets_by_clerk ON tickets(user_id, office_day) WHERE user_id IS NOT NULL;
+
+CREATE TABLE notices (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL,
+    starts_at INTEGER,
+    ends_at INTEGER,
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
 "#,
 ];
 

@@ -6,8 +6,8 @@ use rusqlite::{Connection, Row, named_params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use turno_shared::api::{
-    Counter, CounterInput, Device, ErrorCode, Localized, Outcome, Pause, PrinterAlert, PrinterStatus,
-    REFERENCE_LANGUAGE, Service, ServiceInput, User,
+    Counter, CounterInput, Device, ErrorCode, Localized, Notice, NoticeInput, Outcome, Pause, PrinterAlert,
+    PrinterStatus, REFERENCE_LANGUAGE, Service, ServiceInput, User,
 };
 use turno_shared::domain::{DeviceKind, Role, ServicePrefix, WeeklyHours};
 
@@ -653,6 +653,67 @@ pub fn latest_printer_alerts(c: &Connection) -> Result<Vec<PrinterAlert>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ----- notices -----
+
+fn notice_row(r: &Row<'_>) -> rusqlite::Result<Notice> {
+    Ok(Notice {
+        id: r.get(0)?,
+        config: NoticeInput {
+            text: from_json(&r.get::<_, String>(1)?)?,
+            starts_at: r.get::<_, Option<i64>>(2)?.map(ts).transpose()?,
+            ends_at: r.get::<_, Option<i64>>(3)?.map(ts).transpose()?,
+            active: r.get(4)?,
+        },
+    })
+}
+
+pub fn list_notices(c: &Connection) -> Result<Vec<Notice>> {
+    let mut stmt = c.prepare_cached("SELECT id, text, starts_at, ends_at, active FROM notices ORDER BY id")?;
+    let rows = stmt.query_map([], notice_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The notices to show at `now`.
+pub fn current_notices(c: &Connection, now: Timestamp) -> Result<Vec<Localized>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT text FROM notices WHERE active = 1 AND (starts_at IS NULL OR starts_at <= ?1)
+         AND (ends_at IS NULL OR ends_at > ?1) ORDER BY id",
+    )?;
+    let rows = stmt.query_map([now.as_millisecond()], |r| from_json(&r.get::<_, String>(0)?))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn insert_notice(c: &Connection, n: &NoticeInput) -> Result<i64> {
+    c.prepare_cached("INSERT INTO notices (text, starts_at, ends_at, active) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(rusqlite::params![
+            json(&n.text)?,
+            n.starts_at.map(|t| t.as_millisecond()),
+            n.ends_at.map(|t| t.as_millisecond()),
+            n.active
+        ])?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Returns whether the notice existed.
+pub fn update_notice(c: &Connection, id: i64, n: &NoticeInput) -> Result<bool> {
+    Ok(
+        c.prepare_cached("UPDATE notices SET text = ?2, starts_at = ?3, ends_at = ?4, active = ?5 WHERE id = ?1")?
+            .execute(rusqlite::params![
+                id,
+                json(&n.text)?,
+                n.starts_at.map(|t| t.as_millisecond()),
+                n.ends_at.map(|t| t.as_millisecond()),
+                n.active
+            ])?
+            == 1,
+    )
+}
+
+/// Returns whether the notice existed.
+pub fn delete_notice(c: &Connection, id: i64) -> Result<bool> {
+    Ok(c.prepare_cached("DELETE FROM notices WHERE id = ?1")?.execute([id])? == 1)
 }
 
 // ----- settings -----

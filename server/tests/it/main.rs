@@ -1,5 +1,6 @@
 //! API and store tests of the office server, through `app()` on a temp database.
 
+mod admin;
 mod auth;
 mod console;
 mod day;
