@@ -36,6 +36,7 @@ fn service(id: i64, prefix: char, it: &str, en: &str, waiting: u32, wait: Option
                 .with("en", "For minors: both parents must be present"),
         ],
         outcomes: Vec::new(),
+        forms: Vec::new(),
         target_wait_minutes: Some(20),
         open: true,
         full: false,

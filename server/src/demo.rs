@@ -52,6 +52,7 @@ fn services() -> Vec<ServiceInput> {
         target_wait_minutes: Some(target),
         daily_cap: Some(200),
         hours: WeeklyHours::always(),
+        closed_days: Vec::new(),
         active: true,
     };
     vec![

@@ -5,13 +5,13 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use turno_shared::api::{
-    ClerkDay, CounterPanel, CounterState, CounterStatus, Device, ErrorCode, IssueRequest, IssuedTicket, LiveEvent,
-    OfficeView, Pause, PauseRequest, PrinterAlert, PrinterAlertRequest, PublicTicketStatus, RatingRecorded, Service,
-    ServiceQueue, ServiceView, TicketView, TransferRequest, TransferredFrom, User, WalkIn, WalkInRequest,
+    ClerkDay, ClosedDay, CounterPanel, CounterState, CounterStatus, Device, ErrorCode, IssueRequest, IssuedTicket,
+    LiveEvent, OfficeView, Pause, PauseRequest, PrinterAlert, PrinterAlertRequest, PublicTicketStatus, RatingRecorded,
+    Service, ServiceQueue, ServiceView, TicketView, TransferRequest, TransferredFrom, User, WalkIn, WalkInRequest,
 };
 use turno_shared::domain::{
-    Code, DEFAULT_SERVICE_SECS, RatingCode, RatingInput, Role, TicketAction, TicketNumber, TicketState, choose_next,
-    estimate_wait_minutes, typical_service_secs,
+    Code, DEFAULT_SERVICE_SECS, RatingCode, RatingInput, Role, TicketAction, TicketNumber, TicketState, WeeklyHours,
+    choose_next, estimate_wait_minutes, typical_service_secs,
 };
 
 use crate::error::{Error, Result};
@@ -45,10 +45,14 @@ fn counter_name(c: &Connection, id: i64) -> Result<String> {
     cfg::counter_name(c, id)?.ok_or_else(|| Error::not_found(format!("counter {id}")))
 }
 
-/// Whether a service takes tickets now: active, and open by its hours.
+/// Whether a service takes tickets at `local`: active, open by its hours, and not a day it is closed.
+fn takes_tickets(active: bool, hours: &WeeklyHours, closed: &[ClosedDay], local: &jiff::Zoned) -> bool {
+    active && hours.is_open(local.weekday(), local.time()) && !closed.iter().any(|d| d.date == local.date())
+}
+
 fn service_open(office: &Office, s: &Service, now: Timestamp) -> bool {
-    let local = office.local(now);
-    s.config.active && s.config.hours.is_open(local.weekday(), local.time())
+    let c = &s.config;
+    takes_tickets(c.active, &c.hours, &c.closed_days, &office.local(now))
 }
 
 /// People ahead of a ticket and its estimated wait.
@@ -70,8 +74,7 @@ pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Res
     let now = ctx.now();
     let s = cfg::service_rules(c, req.service_id)?
         .ok_or_else(|| Error::not_found(format!("service {}", req.service_id)))?;
-    let local = office.local(now);
-    if !s.active || !s.hours.is_open(local.weekday(), local.time()) {
+    if !takes_tickets(s.active, &s.hours, &s.closed_days, &office.local(now)) {
         return Err(Error::conflict(
             ErrorCode::ServiceClosed,
             format!("{} is closed now", s.name()),
@@ -847,6 +850,7 @@ pub fn office_view(c: &Connection, counters: &OpenCounters, office: &Office, now
     let local = office.local(now);
     let day = office.day(now);
     let counters = counters.get(c)?;
+    let forms = cfg::list_forms(c)?;
     let mut services = Vec::new();
     for s in cfg::list_services(c)? {
         if !s.config.active {
@@ -874,6 +878,7 @@ pub fn office_view(c: &Connection, counters: &OpenCounters, office: &Office, now
             info: s.config.info,
             documents: s.config.documents,
             outcomes: s.config.outcomes,
+            forms: forms.iter().filter(|f| f.service_id == s.id).cloned().collect(),
             target_wait_minutes: s.config.target_wait_minutes,
         });
     }

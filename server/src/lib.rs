@@ -2,6 +2,7 @@
 //! demo office. [`app`] builds the router (tests call it directly); [`serve`] runs it until shutdown.
 
 pub mod auth;
+pub mod backoffice;
 pub mod config;
 pub mod demo;
 pub mod engine;

@@ -7,8 +7,11 @@ use std::path::Path;
 
 use turno_shared::domain::{Code, Role};
 
+use turno_shared::api::UserInput;
+
 use crate::AppState;
 use crate::auth;
+use crate::backoffice;
 use crate::demo;
 use crate::error::{Error, Result};
 use crate::store::office as cfg;
@@ -44,9 +47,16 @@ pub async fn create_user(state: &AppState, username: &str, display_name: &str, r
     let password = random_password();
     let secret = password.clone();
     let hash = state.hasher.run(move || auth::hash_password(&secret)).await??;
+    let input = UserInput {
+        username,
+        display_name,
+        role,
+        password: None,
+        active: true,
+    };
     state
         .store
-        .write(move |ctx| cfg::insert_user(ctx.conn, username.as_str(), &display_name, role, &hash, true).map(drop))
+        .write(move |ctx| backoffice::create_user(ctx, None, input, &hash).map(drop))
         .await?;
     Ok(password)
 }
@@ -60,13 +70,7 @@ pub async fn reset_password(state: &AppState, username: &str) -> Result<String> 
     let hash = state.hasher.run(move || auth::hash_password(&secret)).await??;
     state
         .store
-        .write(move |ctx| {
-            let (user, _) = cfg::user_by_username(ctx.conn, &username)?
-                .ok_or_else(|| Error::not_found(format!("user {username:?}")))?;
-            cfg::set_password(ctx.conn, user.id, &hash)?;
-            cfg::delete_user_tokens(ctx.conn, user.id)?;
-            Ok(())
-        })
+        .write(move |ctx| backoffice::reset_password(ctx, None, &username, &hash).map(drop))
         .await?;
     state.tokens.clear();
     Ok(password)

@@ -266,6 +266,8 @@ pub struct ServiceView {
     pub documents: Vec<Localized>,
     /// The outcomes a clerk records when a visit for this service ends.
     pub outcomes: Vec<Outcome>,
+    /// Forms to download while waiting.
+    pub forms: Vec<Form>,
     /// The wait the office aims not to exceed, in minutes.
     pub target_wait_minutes: Option<u32>,
     /// Open now by its hours.
@@ -310,8 +312,23 @@ pub struct ServiceInput {
     #[schema(minimum = 1, maximum = 9999)]
     pub daily_cap: Option<u32>,
     pub hours: WeeklyHours,
+    /// Days the service is closed whatever its hours (holidays, a closure announced in advance).
+    #[serde(default)]
+    #[schema(max_items = 366)]
+    pub closed_days: Vec<ClosedDay>,
     #[serde(default = "yes")]
     pub active: bool,
+}
+
+/// A day a service is closed, and why (shown to citizens).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClosedDay {
+    #[schema(value_type = String, format = Date)]
+    pub date: jiff::civil::Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 120)]
+    pub reason: Option<String>,
 }
 
 fn yes() -> bool {
@@ -439,6 +456,60 @@ pub struct DeviceInput {
     )]
     pub name: String,
     pub kind: DeviceKind,
+}
+
+/// One change the back office made: who, when, what, and the record before and after (passwords and
+/// tokens never appear).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// The back-office user; absent for the server's own command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// `create`, `update`, `deactivate`, `revoke`, `delete`, `reset_password`, `end_of_day`, …
+    pub action: String,
+    /// `service`, `counter`, `user`, `device`, `notice`, `form`, `office`.
+    pub entity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+}
+
+/// A clerk signed in at a counter now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OpenSession {
+    pub counter_id: i64,
+    pub counter_name: String,
+    pub user: User,
+    #[schema(value_type = String, format = DateTime)]
+    pub since: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<Pause>,
+}
+
+/// A form (PDF) attached to a service, for citizens to download while they wait.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Form {
+    pub id: i64,
+    pub service_id: i64,
+    /// What it is, as citizens read it: "Modulo di cambio di residenza".
+    pub title: String,
+    /// The file's name when downloaded.
+    pub filename: String,
+    pub size: u64,
+    /// Where to download it, relative to the server's address.
+    pub path: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub uploaded_at: Timestamp,
 }
 
 /// A line the waiting-room boards show (and kiosks, and the citizen's ticket page): "Oggi chiusura alle

@@ -15,7 +15,9 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{KnownFormat, SchemaFormat};
 use utoipa::{Modify, OpenApi};
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
@@ -69,6 +71,21 @@ pub struct Path<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(Error))]
 pub struct Query<T>(pub T);
+
+/// A PDF file, as an upload's body.
+pub struct PdfFile;
+
+impl PartialSchema for PdfFile {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("The PDF file, at most 10 MB."))
+            .into()
+    }
+}
+
+impl ToSchema for PdfFile {}
 
 /// The roles a route may require, named in each operation's `security`. The auth test reads them
 /// from the generated document and checks that every route refuses the others.

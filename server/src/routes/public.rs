@@ -9,7 +9,7 @@ use turno_shared::domain::RatingInput;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{JsonBody, Path};
+use super::{JsonBody, Path, PdfFile};
 use crate::AppState;
 use crate::auth::{self, ClientAddr, Person};
 use crate::engine;
@@ -23,6 +23,32 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rate_ticket))
         .routes(routes!(login))
         .routes(routes!(logout))
+        .routes(routes!(download_form))
+}
+
+/// A service's form (PDF), for citizens to download while they wait.
+#[utoipa::path(get, path = "/forms/{id}", tag = "public",
+    params(("id" = i64, Path, minimum = 1, description = "Form id")),
+    responses((status = 200, content_type = "application/pdf", body = PdfFile), (status = 404, body = ErrorBody)))]
+async fn download_form(State(state): State<AppState>, Path(id): Path<i64>) -> Result<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (form, data) = state
+        .store
+        .read(move |c| cfg::form_data(c, id))
+        .await?
+        .ok_or_else(|| Error::not_found(format!("form {id}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", form.filename),
+            ),
+        ],
+        data,
+    )
+        .into_response())
 }
 
 /// The office, its services and their queues.

@@ -149,7 +149,8 @@ CREATE TABLE feed (
 CREATE INDEX counter_services_by_service ON counter_services(service_id, counter_id);
 "#,
     // 3: the clerk's console: where a transferred ticket comes from, visits without a ticket, further
-    // services delivered in a visit, pauses by reason with a note of their own; the boards' notices.
+    // services delivered in a visit, pauses by reason with a note of their own; the back office's days
+    // closed, audit log, forms and notices.
     r#"
 ALTER TABLE tickets ADD COLUMN transferred_from_service_id INTEGER REFERENCES services(id);
 ALTER TABLE tickets ADD COLUMN transferred_from_counter_id INTEGER REFERENCES counters(id);
@@ -191,6 +192,32 @@ UPDATE counter_sessions SET paused_at = (
 CREATE INDEX clerk_events_by_session ON clerk_events(session_id, id);
 CREATE INDEX counter_sessions_by_user ON counter_sessions(user_id, opened_at);
 CREATE INDEX tickets_by_clerk ON tickets(user_id, office_day) WHERE user_id IS NOT NULL;
+
+ALTER TABLE services ADD COLUMN closed_days TEXT NOT NULL DEFAULT '[]';
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    user_id INTEGER REFERENCES users(id),
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id INTEGER,
+    before TEXT,
+    after TEXT
+) STRICT;
+CREATE INDEX audit_log_at ON audit_log(at);
+
+CREATE TABLE forms (
+    id INTEGER PRIMARY KEY,
+    service_id INTEGER NOT NULL REFERENCES services(id),
+    title TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BLOB NOT NULL,
+    uploaded_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX forms_of_service ON forms(service_id);
 
 CREATE TABLE notices (
     id INTEGER PRIMARY KEY,

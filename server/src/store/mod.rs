@@ -5,6 +5,7 @@
 //! inside its own savepoint, so one that fails leaves no partial write and does not disturb the others
 //! committed with it.
 
+pub mod audit;
 mod migrations;
 pub mod office;
 pub mod tickets;

@@ -6,8 +6,8 @@ use rusqlite::{Connection, Row, named_params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use turno_shared::api::{
-    Counter, CounterInput, Device, ErrorCode, Localized, Notice, NoticeInput, Outcome, Pause, PrinterAlert,
-    PrinterStatus, REFERENCE_LANGUAGE, Service, ServiceInput, User,
+    ClosedDay, Counter, CounterInput, Device, ErrorCode, Form, Localized, Notice, NoticeInput, Outcome, Pause,
+    PrinterAlert, PrinterStatus, REFERENCE_LANGUAGE, Service, ServiceInput, User,
 };
 use turno_shared::domain::{DeviceKind, Role, ServicePrefix, WeeklyHours};
 
@@ -47,7 +47,7 @@ fn unique_or(e: rusqlite::Error, message: impl FnOnce() -> String) -> Error {
 // ----- services -----
 
 const SERVICE_COLUMNS: &str =
-    "id, code, prefix, name, info, documents, outcomes, target_wait_minutes, daily_cap, hours, active";
+    "id, code, prefix, name, info, documents, outcomes, target_wait_minutes, daily_cap, hours, active, closed_days";
 
 fn service_row(r: &Row<'_>) -> rusqlite::Result<Service> {
     Ok(Service {
@@ -63,6 +63,7 @@ fn service_row(r: &Row<'_>) -> rusqlite::Result<Service> {
             daily_cap: r.get(8)?,
             hours: from_json(&r.get::<_, String>(9)?)?,
             active: r.get(10)?,
+            closed_days: from_json(&r.get::<_, String>(11)?)?,
         },
     })
 }
@@ -92,15 +93,20 @@ fn service_params(s: &ServiceInput) -> Result<[String; 6]> {
 pub fn insert_service(c: &Connection, s: &ServiceInput) -> Result<i64> {
     let [code, prefix, name, info, documents, outcomes] = service_params(s)?;
     c.prepare_cached(
-        "INSERT INTO services (code, prefix, name, info, documents, outcomes, target_wait_minutes, daily_cap, hours, active)
-         VALUES (:code, :prefix, :name, :info, :documents, :outcomes, :target, :cap, :hours, :active)",
+        "INSERT INTO services (code, prefix, name, info, documents, outcomes, target_wait_minutes, daily_cap, hours,
+         active, closed_days)
+         VALUES (:code, :prefix, :name, :info, :documents, :outcomes, :target, :cap, :hours, :active, :closed)",
     )?
     .execute(named_params! {
         ":code": code, ":prefix": prefix, ":name": name, ":info": info, ":documents": documents,
         ":outcomes": outcomes, ":target": s.target_wait_minutes, ":cap": s.daily_cap,
-        ":hours": json(&s.hours)?, ":active": s.active,
+        ":hours": json(&s.hours)?, ":active": s.active, ":closed": json(&s.closed_days)?,
     })
-    .map_err(|e| unique_or(e, || format!("a service with code {} or prefix {} already exists", s.code, s.prefix)))?;
+    .map_err(|e| {
+        unique_or(e, || {
+            format!("a service with code {} or prefix {} already exists", s.code, s.prefix)
+        })
+    })?;
     Ok(c.last_insert_rowid())
 }
 
@@ -110,13 +116,13 @@ pub fn update_service(c: &Connection, id: i64, s: &ServiceInput) -> Result<bool>
     let n = c
         .prepare_cached(
             "UPDATE services SET code = :code, prefix = :prefix, name = :name, info = :info, documents = :documents,
-             outcomes = :outcomes, target_wait_minutes = :target, daily_cap = :cap, hours = :hours, active = :active
-             WHERE id = :id",
+             outcomes = :outcomes, target_wait_minutes = :target, daily_cap = :cap, hours = :hours, active = :active,
+             closed_days = :closed WHERE id = :id",
         )?
         .execute(named_params! {
             ":id": id, ":code": code, ":prefix": prefix, ":name": name, ":info": info, ":documents": documents,
             ":outcomes": outcomes, ":target": s.target_wait_minutes, ":cap": s.daily_cap,
-            ":hours": json(&s.hours)?, ":active": s.active,
+            ":hours": json(&s.hours)?, ":active": s.active, ":closed": json(&s.closed_days)?,
         })
         .map_err(|e| {
             unique_or(e, || {
@@ -135,6 +141,7 @@ pub struct ServiceRules {
     pub hours: WeeklyHours,
     pub daily_cap: Option<u32>,
     pub active: bool,
+    pub closed_days: Vec<ClosedDay>,
 }
 
 impl ServiceRules {
@@ -147,7 +154,8 @@ impl ServiceRules {
 }
 
 pub fn service_rules(c: &Connection, id: i64) -> Result<Option<ServiceRules>> {
-    let mut stmt = c.prepare_cached("SELECT id, prefix, name, hours, daily_cap, active FROM services WHERE id = ?1")?;
+    let mut stmt =
+        c.prepare_cached("SELECT id, prefix, name, hours, daily_cap, active, closed_days FROM services WHERE id = ?1")?;
     optional(stmt.query_row([id], |r| {
         Ok(ServiceRules {
             id: r.get(0)?,
@@ -156,6 +164,7 @@ pub fn service_rules(c: &Connection, id: i64) -> Result<Option<ServiceRules>> {
             hours: from_json(&r.get::<_, String>(3)?)?,
             daily_cap: r.get(4)?,
             active: r.get(5)?,
+            closed_days: from_json(&r.get::<_, String>(6)?)?,
         })
     }))
 }
@@ -261,7 +270,7 @@ pub struct CounterService {
 pub fn counter_service_rules(c: &Connection, counter_id: i64) -> Result<Vec<CounterService>> {
     let mut stmt = c.prepare_cached(
         "SELECT cs.service_id, cs.rank, s.target_wait_minutes FROM counter_services cs
-         JOIN services s ON s.id = cs.service_id AND s.active = 1
+         JOIN services s ON s.id = cs.service_id
          WHERE cs.counter_id = ?1 ORDER BY cs.rank",
     )?;
     let rows = stmt.query_map([counter_id], |r| {
@@ -652,6 +661,84 @@ pub fn latest_printer_alerts(c: &Connection) -> Result<Vec<PrinterAlert>> {
             at: ts(r.get(4)?)?,
         })
     })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ----- forms -----
+
+fn form_row(r: &Row<'_>) -> rusqlite::Result<Form> {
+    let id: i64 = r.get(0)?;
+    let filename: String = r.get(3)?;
+    Ok(Form {
+        id,
+        service_id: r.get(1)?,
+        title: r.get(2)?,
+        path: format!("/api/v1/forms/{id}"),
+        filename,
+        size: r.get(4)?,
+        uploaded_at: ts(r.get(5)?)?,
+    })
+}
+
+const FORM_COLUMNS: &str = "id, service_id, title, filename, size, uploaded_at";
+
+pub fn list_forms(c: &Connection) -> Result<Vec<Form>> {
+    let mut stmt = c.prepare_cached(&format!("SELECT {FORM_COLUMNS} FROM forms ORDER BY service_id, id"))?;
+    let rows = stmt.query_map([], form_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get_form(c: &Connection, id: i64) -> Result<Option<Form>> {
+    let mut stmt = c.prepare_cached(&format!("SELECT {FORM_COLUMNS} FROM forms WHERE id = ?1"))?;
+    optional(stmt.query_row([id], form_row))
+}
+
+/// A form's file.
+pub fn form_data(c: &Connection, id: i64) -> Result<Option<(Form, Vec<u8>)>> {
+    let Some(form) = get_form(c, id)? else {
+        return Ok(None);
+    };
+    let data: Vec<u8> = c
+        .prepare_cached("SELECT data FROM forms WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    Ok(Some((form, data)))
+}
+
+pub fn insert_form(
+    c: &Connection,
+    service_id: i64,
+    title: &str,
+    filename: &str,
+    sha256: &str,
+    data: &[u8],
+    now: Timestamp,
+) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO forms (service_id, title, filename, size, sha256, data, uploaded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(rusqlite::params![
+        service_id,
+        title,
+        filename,
+        data.len() as i64,
+        sha256,
+        data,
+        now.as_millisecond()
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn delete_form(c: &Connection, id: i64) -> Result<bool> {
+    Ok(c.prepare_cached("DELETE FROM forms WHERE id = ?1")?.execute([id])? == 1)
+}
+
+/// Every open counter session with its clerk.
+pub fn open_sessions(c: &Connection) -> Result<Vec<(Session, i64)>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {SESSION_COLUMNS}, opened_at FROM counter_sessions WHERE closed_at IS NULL ORDER BY counter_id"
+    ))?;
+    let rows = stmt.query_map([], |r| Ok((session_row(r)?, r.get(7)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -94,3 +94,263 @@ async fn notices_show_within_their_window_and_announce_their_changes() {
     }
     assert_eq!(changes, 4);
 }
+
+/// A minimal valid PDF.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n";
+
+async fn upload(
+    office: &TestOffice,
+    token: &str,
+    query: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> crate::support::Answer {
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("/api/v1/admin/services/1/forms?{query}"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    office.send(req).await
+}
+
+#[tokio::test]
+async fn forms_are_pdfs_of_at_most_ten_megabytes_listed_for_their_service() {
+    let office = TestOffice::new().await;
+    let admin = office.login("admin").await;
+    let a = upload(
+        &office,
+        &admin,
+        "title=Modulo%20residenza&filename=../residenza.pdf",
+        "application/pdf",
+        PDF.to_vec(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["filename"], "residenza.pdf");
+    let path = a.body["path"].as_str().unwrap().to_owned();
+    // Citizens see it in the office view and download it, without signing in.
+    let view = office.call("GET", "/api/v1/office", None, None).await.body;
+    assert_eq!(view["services"][0]["forms"][0]["title"], "Modulo residenza");
+    let req = axum::http::Request::builder()
+        .uri(&path)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(office.router.clone(), req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("residenza.pdf")
+    );
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(&bytes[..], PDF);
+    // Not a PDF, too big, or not sent as one: refused, nothing stored.
+    let a = upload(
+        &office,
+        &admin,
+        "title=Falso",
+        "application/pdf",
+        b"PK\x03\x04 not a pdf".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType)
+    );
+    let mut big = PDF.to_vec();
+    big.splice(9..9, std::iter::repeat_n(b' ', 10 * 1024 * 1024));
+    let a = upload(&office, &admin, "title=Enorme", "application/pdf", big).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.body);
+    let a = upload(&office, &admin, "title=Testo", "text/plain", PDF.to_vec()).await;
+    assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let forms = office.call("GET", "/api/v1/admin/forms", Some(&admin), None).await.body;
+    assert_eq!(forms.as_array().unwrap().len(), 1);
+    // Removed, it is gone for citizens too.
+    let id = forms[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        office
+            .call("DELETE", &format!("/api/v1/admin/forms/{id}"), Some(&admin), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        office.call("GET", &path, None, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn every_change_is_audited_with_who_when_and_what_before_and_after() {
+    let office = TestOffice::new().await;
+    let admin = office.login("admin").await;
+    let services = office
+        .call("GET", "/api/v1/admin/services", Some(&admin), None)
+        .await
+        .body;
+    let mut tributi = services[2].clone();
+    let id = tributi["id"].as_i64().unwrap();
+    let target_before = tributi["target_wait_minutes"].clone();
+    tributi.as_object_mut().unwrap().remove("id");
+    tributi["target_wait_minutes"] = json!(45);
+    let a = office
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/services/{id}"),
+            Some(&admin),
+            Some(tributi),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = office
+        .call("POST", "/api/v1/admin/users", Some(&admin), Some(json!({"username": "nuova", "display_name": "Nuova Collega", "role": "clerk", "password": "una password lunga"})))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let log = office.call("GET", "/api/v1/admin/audit", Some(&admin), None).await.body;
+    let entries = log.as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{log}");
+    let (user, service) = (&entries[0], &entries[1]);
+    assert_eq!(
+        (user["action"].clone(), user["entity"].clone(), user["username"].clone()),
+        (json!("create"), json!("user"), json!("admin"))
+    );
+    assert!(user.get("before").is_none());
+    assert_eq!(user["after"]["username"], "nuova");
+    assert!(
+        !user.to_string().contains("una password lunga"),
+        "no password in the audit log"
+    );
+    assert_eq!(
+        (service["action"].clone(), service["entity_id"].clone()),
+        (json!("update"), json!(id))
+    );
+    assert_eq!(service["before"]["target_wait_minutes"], target_before);
+    assert_eq!(service["after"]["target_wait_minutes"], 45);
+    // By kind of record, and by day.
+    let only = office
+        .call("GET", "/api/v1/admin/audit?entity=service", Some(&admin), None)
+        .await
+        .body;
+    assert_eq!(only.as_array().unwrap().len(), 1);
+    let yesterday = office
+        .call(
+            "GET",
+            "/api/v1/admin/audit?from=2026-11-25&to=2026-11-25",
+            Some(&admin),
+            None,
+        )
+        .await
+        .body;
+    assert!(yesterday.as_array().unwrap().is_empty());
+    // A refused change leaves no trace.
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/admin/notices",
+            Some(&admin),
+            Some(json!({"text": {"it": " "}})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let log = office.call("GET", "/api/v1/admin/audit", Some(&admin), None).await.body;
+    assert_eq!(log.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_deactivated_clerks_counter_closes_and_their_citizen_goes_back_to_the_queue() {
+    let office = TestOffice::new().await;
+    let admin = office.login("admin").await;
+    office.issue(1, false).await;
+    let maria = office.clerk_at("mrossi", 1).await;
+    office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&maria), None)
+        .await;
+    let sessions = office
+        .call("GET", "/api/v1/admin/sessions", Some(&admin), None)
+        .await
+        .body;
+    assert_eq!(
+        (
+            sessions[0]["counter_name"].clone(),
+            sessions[0]["user"]["username"].clone()
+        ),
+        (json!("Sportello 1"), json!("mrossi"))
+    );
+    // The counter cannot be taken out of use under her.
+    let a = office
+        .call("DELETE", "/api/v1/admin/counters/1", Some(&admin), None)
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::CounterTaken));
+    let users = office.call("GET", "/api/v1/admin/users", Some(&admin), None).await.body;
+    let id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "mrossi")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let a = office
+        .call("DELETE", &format!("/api/v1/admin/users/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let ticket = office.call("GET", "/api/v1/tickets/1", Some(&admin), None).await.body;
+    assert_eq!(ticket["state"], "waiting", "A001 is back in the queue");
+    let sessions = office
+        .call("GET", "/api/v1/admin/sessions", Some(&admin), None)
+        .await
+        .body;
+    assert!(sessions.as_array().unwrap().is_empty());
+    let luca = office.clerk_at("lbianchi", 2).await;
+    let a = office
+        .call("POST", "/api/v1/counters/2/call-next", Some(&luca), None)
+        .await;
+    assert_eq!(a.body["ticket"]["number"], "A001");
+}
+
+#[tokio::test]
+async fn a_service_is_closed_on_its_days_closed() {
+    let office = TestOffice::new().await;
+    let admin = office.login("admin").await;
+    let services = office
+        .call("GET", "/api/v1/admin/services", Some(&admin), None)
+        .await
+        .body;
+    let mut anagrafe = services[0].clone();
+    anagrafe.as_object_mut().unwrap().remove("id");
+    anagrafe["closed_days"] = json!([{"date": "2026-11-27", "reason": "Festa del patrono"}]);
+    let a = office
+        .call("PUT", "/api/v1/admin/services/1", Some(&admin), Some(anagrafe.clone()))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    office.issue(1, false).await;
+    office.advance(SignedDuration::from_hours(24));
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/tickets",
+            Some(&office.kiosk),
+            Some(json!({"service_id": 1})),
+        )
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::ServiceClosed));
+    let view = office.call("GET", "/api/v1/office", None, None).await.body;
+    assert_eq!(
+        (view["services"][0]["open"].clone(), view["services"][1]["open"].clone()),
+        (json!(false), json!(true))
+    );
+    // The same day twice is refused.
+    let admin = office.login("admin").await;
+    anagrafe["closed_days"] = json!([{"date": "2026-12-08"}, {"date": "2026-12-08"}]);
+    let a = office
+        .call("PUT", "/api/v1/admin/services/1", Some(&admin), Some(anagrafe))
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::AlreadyExists));
+}

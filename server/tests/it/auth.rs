@@ -9,7 +9,14 @@ use turno_shared::api::ErrorCode;
 use crate::support::TestOffice;
 
 /// Operations anyone may use, by operation id.
-const PUBLIC: &[&str] = &["office", "ticket_status", "rate_ticket", "login"];
+const PUBLIC: &[&str] = &[
+    "office",
+    "ticket_status",
+    "rate_ticket",
+    "login",
+    "download_form",
+    "ticket_live",
+];
 
 /// An operation of the OpenAPI document.
 struct Operation {
