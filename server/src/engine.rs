@@ -365,6 +365,7 @@ fn call(ctx: &mut WriteCtx<'_>, t: &mut Ticket, user: &User, counter_id: i64) ->
     let from = t.state;
     t.state = from.apply(TicketAction::Call)?;
     t.called_at = Some(ctx.now());
+    t.first_called_at.get_or_insert(ctx.now());
     t.started_at = None;
     t.counter_id = Some(counter_id);
     t.user_id = Some(user.id);
@@ -466,6 +467,7 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
             if req.service_id.is_none() && req.counter_id.is_none() {
                 return Err(Error::invalid("transfer to a service, a counter, or both"));
             }
+            t.transfers += 1;
             t.transferred_from = Some(TransferredFrom {
                 service_id: t.service_id,
                 counter_id: from_counter,

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod routes;
 pub mod serve;
 pub mod setup;
+pub mod stats;
 pub mod store;
 
 use std::sync::Arc;

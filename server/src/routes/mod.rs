@@ -5,6 +5,7 @@ pub mod admin;
 pub mod counters;
 pub mod events;
 pub mod public;
+pub mod stats;
 pub mod tickets;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -315,6 +316,7 @@ pub fn api() -> OpenApiRouter<AppState> {
             .merge(tickets::router())
             .merge(counters::router())
             .merge(events::router())
-            .merge(admin::router()),
+            .merge(admin::router())
+            .merge(stats::router()),
     )
 }

@@ -150,10 +150,17 @@ CREATE INDEX counter_services_by_service ON counter_services(service_id, counter
 "#,
     // 3: the clerk's console: where a transferred ticket comes from, visits without a ticket, further
     // services delivered in a visit, pauses by reason with a note of their own; the back office's days
-    // closed, audit log, forms and notices.
+    // closed, audit log, forms and notices; what the statistics need of a ticket.
     r#"
 ALTER TABLE tickets ADD COLUMN transferred_from_service_id INTEGER REFERENCES services(id);
 ALTER TABLE tickets ADD COLUMN transferred_from_counter_id INTEGER REFERENCES counters(id);
+-- For the statistics: when a ticket was first called (its wait ends there) and how often transferred.
+ALTER TABLE tickets ADD COLUMN first_called_at INTEGER;
+ALTER TABLE tickets ADD COLUMN transfers INTEGER NOT NULL DEFAULT 0;
+UPDATE tickets SET first_called_at = (
+    SELECT MIN(at) FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.action = 'call');
+UPDATE tickets SET transfers = (
+    SELECT COUNT(*) FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.action = 'transfer');
 
 CREATE TABLE walk_ins (
     id INTEGER PRIMARY KEY,

@@ -8,6 +8,7 @@
 pub mod audit;
 mod migrations;
 pub mod office;
+pub mod stats;
 pub mod tickets;
 
 use std::collections::HashMap;

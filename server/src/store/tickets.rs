@@ -30,6 +30,9 @@ pub struct Ticket {
     pub outcome: Option<Code>,
     pub note: Option<String>,
     pub transferred_from: Option<TransferredFrom>,
+    /// When it was first called: its wait ends there, whatever happens after.
+    pub first_called_at: Option<Timestamp>,
+    pub transfers: u32,
 }
 
 impl Ticket {
@@ -55,7 +58,7 @@ impl Ticket {
 
 const COLUMNS: &str = "id, office_day, prefix, seq, service_id, priority, language, token, state, issued_at,
     called_at, started_at, finished_at, counter_id, user_id, target_counter_id, outcome, note,
-    transferred_from_service_id, transferred_from_counter_id";
+    transferred_from_service_id, transferred_from_counter_id, first_called_at, transfers";
 
 fn opt_ts(v: Option<i64>) -> rusqlite::Result<Option<Timestamp>> {
     v.map(timestamp_column).transpose()
@@ -96,6 +99,8 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
                 })
             })
             .transpose()?,
+        first_called_at: opt_ts(r.get(20)?)?,
+        transfers: r.get(21)?,
     })
 }
 
@@ -192,7 +197,8 @@ pub fn update(c: &Connection, t: &Ticket) -> Result<()> {
         "UPDATE tickets SET service_id = :service, state = :state, called_at = :called, started_at = :started,
          finished_at = :finished, counter_id = :counter, user_id = :user, target_counter_id = :target,
          outcome = :outcome, note = :note, transferred_from_service_id = :from_service,
-         transferred_from_counter_id = :from_counter WHERE id = :id",
+         transferred_from_counter_id = :from_counter, first_called_at = :first_called, transfers = :transfers
+         WHERE id = :id",
     )?
     .execute(named_params! {
         ":id": t.id, ":service": t.service_id, ":state": t.state.as_str(), ":called": ms(t.called_at),
@@ -200,6 +206,7 @@ pub fn update(c: &Connection, t: &Ticket) -> Result<()> {
         ":user": t.user_id, ":target": t.target_counter_id, ":outcome": t.outcome.as_ref().map(Code::as_str),
         ":note": t.note, ":from_service": t.transferred_from.as_ref().map(|f| f.service_id),
         ":from_counter": t.transferred_from.as_ref().and_then(|f| f.counter_id),
+        ":first_called": ms(t.first_called_at), ":transfers": t.transfers,
     })?;
     Ok(())
 }

@@ -8,6 +8,7 @@ mod events;
 mod input;
 mod midnight;
 mod retention;
+mod stats;
 mod store;
 mod support;
 mod upgrade;

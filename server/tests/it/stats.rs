@@ -1,0 +1,162 @@
+//! Statistics through the API, from an office day played out on the test clock: the figures come from
+//! what the engine recorded (first calls, transfers, outcomes, ratings, pauses), read back exactly.
+
+use axum::http::StatusCode;
+use jiff::SignedDuration;
+use serde_json::{Value, json};
+
+use crate::support::TestOffice;
+
+async fn post(office: &TestOffice, token: &str, path: &str, body: Value) -> Value {
+    let a = office.call("POST", path, Some(token), Some(body)).await;
+    assert_eq!(a.status, StatusCode::OK, "POST {path}: {}", a.body);
+    a.body
+}
+
+#[tokio::test]
+async fn a_played_out_day_gives_its_exact_figures() {
+    let office = TestOffice::new().await;
+    let maria = office.clerk_at("mrossi", 1).await;
+    // 10:00: three registry tickets and a civil-status one.
+    let mut codes = Vec::new();
+    for service in [1, 1, 1, 2] {
+        codes.push(
+            office.issue(service, false).await["rating_code"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // A001 called after 5 minutes, served in 10; A002 called after 15, served in 20; A003 called after
+    // 35, a no-show; B001 called after 36, returned, called again, served in 4 (its wait ends at its
+    // first call).
+    let finish = |minutes_to_wait: i64, minutes_to_serve: Option<i64>| {
+        let office = &office;
+        let maria = &maria;
+        async move {
+            office.advance(SignedDuration::from_mins(minutes_to_wait));
+            let t = post(office, maria, "/api/v1/counters/1/call-next", json!(null)).await;
+            let id = t["ticket"]["id"].as_i64().unwrap();
+            match minutes_to_serve {
+                Some(m) => {
+                    post(office, maria, &format!("/api/v1/tickets/{id}/start"), json!(null)).await;
+                    office.advance(SignedDuration::from_mins(m));
+                    let outcome = if t["ticket"]["service_id"] == 1 {
+                        "certificato"
+                    } else {
+                        "atto"
+                    };
+                    post(
+                        office,
+                        maria,
+                        &format!("/api/v1/tickets/{id}/finish"),
+                        json!({"outcome": outcome}),
+                    )
+                    .await;
+                }
+                None => {
+                    post(office, maria, &format!("/api/v1/tickets/{id}/no-show"), json!(null)).await;
+                }
+            }
+            id
+        }
+    };
+    finish(5, Some(10)).await; // A001: waited 5, served 10 — at 10:15
+    finish(0, Some(20)).await; // A002: waited 15, served 20 — at 10:35
+    finish(0, None).await; // A003: waited 35
+    office.advance(SignedDuration::from_mins(1));
+    let t = post(&office, &maria, "/api/v1/counters/1/call-next", json!(null)).await;
+    let b = t["ticket"]["id"].as_i64().unwrap();
+    post(&office, &maria, &format!("/api/v1/tickets/{b}/return"), json!(null)).await;
+    office.advance(SignedDuration::from_mins(2));
+    post(&office, &maria, "/api/v1/counters/1/call", json!({"ticket_id": b})).await;
+    office.advance(SignedDuration::from_mins(4));
+    post(
+        &office,
+        &maria,
+        &format!("/api/v1/tickets/{b}/finish"),
+        json!({"outcome": "atto"}),
+    )
+    .await;
+    // A pause of 10 minutes, two ratings.
+    post(&office, &maria, "/api/v1/counters/1/pause", json!({"reason": "break"})).await;
+    office.advance(SignedDuration::from_mins(10));
+    post(&office, &maria, "/api/v1/counters/1/resume", json!(null)).await;
+    for (code, face) in [(&codes[0], "good"), (&codes[1], "bad")] {
+        let body = if face == "bad" {
+            json!({"code": code, "rating": face, "reason": "waiting_time"})
+        } else {
+            json!({"code": code, "rating": face})
+        };
+        post(&office, &office.kiosk, "/api/v1/ratings", body).await;
+    }
+
+    let admin = office.login("admin").await;
+    let a = office.call("GET", "/api/v1/stats", Some(&admin), None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let t = &a.body["total"];
+    assert_eq!(
+        [
+            &t["issued"],
+            &t["served"],
+            &t["no_show"],
+            &t["cancelled"],
+            &t["expired"]
+        ],
+        [&json!(4), &json!(3), &json!(1), &json!(0), &json!(0)]
+    );
+    // Waits 5, 15, 35, 36 minutes: median (rank 2) 15, p90 (rank 4) 36; two waited over 20 minutes.
+    assert_eq!(t["wait"]["median_secs"], 900);
+    assert_eq!(t["wait"]["p90_secs"], 36 * 60);
+    assert_eq!(t["wait"]["max_secs"], 36 * 60);
+    assert_eq!(
+        (t["long_waits"].clone(), t["long_wait_share"].clone()),
+        (json!(2), json!(0.5))
+    );
+    // Service 10, 20 and 4 minutes (from the start, or the last call when never started).
+    assert_eq!(t["service"]["median_secs"], 600);
+    assert_eq!(t["service"]["count"], 3);
+    // Registry target 20 minutes: A001 and A002 within; civil status target 30: B001 not.
+    assert_eq!(t["within_target_share"], json!(0.5));
+    let s = &t["satisfaction"];
+    assert_eq!(
+        (s["responses"].clone(), s["good"].clone(), s["bad"].clone()),
+        (json!(2), json!(1), json!(1))
+    );
+    assert_eq!(s["index"], 50.0);
+    assert_eq!(s["participation"], json!(2.0 / 3.0));
+    assert_eq!(s["reasons"]["waiting_time"], 1);
+    assert_eq!(a.body["pauses"], json!([{"reason": "break", "count": 1, "secs": 600}]));
+    // By service, with the outcomes; Thursday at 10 (Rome) for the arrivals.
+    let by_service = a.body["by_service"].as_array().unwrap();
+    assert_eq!(by_service.len(), 2);
+    assert_eq!(by_service[1]["figures"]["served"], 1);
+    assert_eq!(a.body["arrivals"][3][10], 4);
+    assert_eq!(
+        a.body["outcomes"],
+        json!([
+            {"service_id": 1, "outcome": "certificato", "count": 2},
+            {"service_id": 2, "outcome": "atto", "count": 1}
+        ])
+    );
+    // The clerk's satisfaction is withheld (two ratings), their other figures are not.
+    let clerk = &a.body["by_clerk"][0]["figures"];
+    assert_eq!(
+        (clerk["served"].clone(), clerk.get("satisfaction").cloned()),
+        (json!(3), Some(Value::Null))
+    );
+    // Filters, and another day.
+    let a = office
+        .call("GET", "/api/v1/stats?service_id=2", Some(&admin), None)
+        .await;
+    assert_eq!(a.body["total"]["issued"], 1);
+    assert_eq!(a.body["pauses"], json!([]));
+    let a = office
+        .call("GET", "/api/v1/stats?from=2026-11-25", Some(&admin), None)
+        .await;
+    assert_eq!(a.body["total"]["issued"], 0);
+    let a = office
+        .call("GET", "/api/v1/stats?from=2026-11-20&to=2026-11-30", Some(&admin), None)
+        .await;
+    assert_eq!(a.body["total"]["issued"], 4);
+}
