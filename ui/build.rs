@@ -1,5 +1,6 @@
-//! Compiles the Slint designs, with the translations bundled and debug info kept so that the testing
-//! backend finds elements by their accessible labels.
+//! Compiles the Slint designs (`turno.slint`, the root that re-exports the kiosk's and the console's
+//! windows), with the translations bundled and debug info kept so that the testing backend finds
+//! elements by their accessible labels.
 
 fn main() {
     let config = slint_build::CompilerConfiguration::new()
@@ -7,5 +8,5 @@ fn main() {
         .with_bundled_translations("translations")
         .with_default_translation_context(slint_build::DefaultTranslationContext::None)
         .with_debug_info(true);
-    slint_build::compile_with_config("kiosk/kiosk.slint", config).expect("the kiosk design compiles");
+    slint_build::compile_with_config("turno.slint", config).expect("the kiosk and console designs compile");
 }

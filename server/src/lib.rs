@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod exports;
 pub mod office;
 pub mod pages;
 pub mod routes;

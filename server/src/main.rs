@@ -33,6 +33,9 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Export the visits of a range of office days (CSV, XLSX, JSON, or the weekly "Mettiamoci la
+    /// faccia" report), also while the server is serving. Columns: docs/data-dictionary.md.
+    Export(ExportArgs),
     /// Copy the database to a new file, safely while the server is serving: one consistent snapshot.
     Backup {
         #[command(flatten)]
@@ -64,6 +67,34 @@ enum AdminCommand {
         db: DbArgs,
         username: String,
     },
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The first office day, YYYY-MM-DD.
+    #[arg(long)]
+    from: jiff::civil::Date,
+    /// The last office day, YYYY-MM-DD [default: --from].
+    #[arg(long)]
+    to: Option<jiff::civil::Date>,
+    /// csv (Italian Excel), csv-rfc (RFC 4180), xlsx, json, or mlf (weekly satisfaction report).
+    #[arg(long, default_value = "csv")]
+    format: turno_server::exports::Format,
+    /// For CSV: tickets, events, ratings or daily.
+    #[arg(long, default_value = "tickets")]
+    table: turno_server::exports::Table,
+    /// Only this service's, counter's or clerk's visits (their ids).
+    #[arg(long)]
+    service: Option<i64>,
+    #[arg(long)]
+    counter: Option<i64>,
+    #[arg(long)]
+    clerk: Option<i64>,
+    /// The file to write.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -127,6 +158,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Admin { command } => runtime.block_on(admin(command)),
         Command::Backup { db, out } => backup(&db, &out),
+        Command::Export(args) => export(args),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -252,6 +284,36 @@ async fn admin(command: AdminCommand) -> Result<(), String> {
             );
         }
     }
+    Ok(())
+}
+
+fn export(args: ExportArgs) -> Result<(), String> {
+    use turno_server::exports::{self, Export, Format};
+    let (_, state) = open(&args.db)?;
+    let export = Export {
+        query: turno_server::stats::Query {
+            from: args.from,
+            to: args.to.unwrap_or(args.from),
+            service_id: args.service,
+            counter_id: args.counter,
+            user_id: args.clerk,
+        },
+        format: args.format,
+        table: args.table,
+    };
+    let office = state.office.clone();
+    state
+        .store
+        .read_blocking(|c| match export.format {
+            Format::Xlsx => exports::write_xlsx(c, &office, &export, &args.out),
+            _ => {
+                let file = std::fs::File::create(&args.out)
+                    .map_err(|e| turno_server::error::Error::invalid(format!("{}: {e}", args.out.display())))?;
+                exports::write(c, &office, &export, std::io::BufWriter::new(file))
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    println!("Exported to {}.", args.out.display());
     Ok(())
 }
 

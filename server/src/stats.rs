@@ -43,7 +43,8 @@ pub fn compute(c: &Connection, office: &Office, q: &Query, now: Timestamp) -> Re
     rows::ratings(c, &filter, &local, |r| acc.rating(&r))?;
     // Pauses belong to counters and clerks, not to services.
     if q.service_id.is_none() && q.from <= q.to {
-        let end = day_start(office, q.to.tomorrow().map_err(|e| Error::invalid(e.to_string()))?)?;
+        // The end of the last day: the start of the next (the last day jiff knows ends the calendar).
+        let end = day_start(office, q.to.tomorrow().unwrap_or(q.to))?;
         rows::pauses(c, day_start(office, q.from)?, end, &filter, now, |p| acc.pause(&p))?;
     }
     Ok(acc.finish())

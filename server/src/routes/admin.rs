@@ -511,10 +511,36 @@ struct AuditQuery {
     /// The last office day, `YYYY-MM-DD` (default: `from`).
     #[param(value_type = Option<String>, format = Date)]
     to: Option<jiff::civil::Date>,
-    /// Only changes to this kind of record: `service`, `counter`, `user`, `device`, `notice`, `form`,
-    /// `office`.
-    #[param(max_length = 20)]
-    entity: Option<String>,
+    /// Only changes to this kind of record.
+    #[param(inline)]
+    entity: Option<AuditedKind>,
+}
+
+/// The kinds of record the audit log names.
+#[derive(Clone, Copy, Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum AuditedKind {
+    Service,
+    Counter,
+    User,
+    Device,
+    Notice,
+    Form,
+    Office,
+}
+
+impl AuditedKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditedKind::Service => "service",
+            AuditedKind::Counter => "counter",
+            AuditedKind::User => "user",
+            AuditedKind::Device => "device",
+            AuditedKind::Notice => "notice",
+            AuditedKind::Form => "form",
+            AuditedKind::Office => "office",
+        }
+    }
 }
 
 /// The changes the back office made in a range of office days, newest first (at most 5,000): who,
@@ -540,7 +566,7 @@ async fn audit_log(
     Ok(Json(
         state
             .store
-            .read(move |c| audit::between(c, start, end, q.entity.as_deref()))
+            .read(move |c| audit::between(c, start, end, q.entity.map(AuditedKind::as_str)))
             .await?,
     ))
 }

@@ -2,19 +2,23 @@
 //! weekday, hour and day, as `docs/data-dictionary.md` defines them.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use turno_shared::stats::Stats;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::Query;
+use super::{PdfFile, Query};
 use crate::AppState;
 use crate::auth::Admin;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::exports::{self, Export, Format, Table};
 use crate::stats::{self, Query as StatsQuery};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(statistics))
+    OpenApiRouter::new().routes(routes!(statistics)).routes(routes!(export))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -38,17 +42,30 @@ pub struct RangeQuery {
 }
 
 impl RangeQuery {
-    /// The statistics query it names, today by default.
-    pub fn query(&self, state: &AppState) -> StatsQuery {
+    /// The statistics query it names, today by default; ids start at 1.
+    pub fn query(&self, state: &AppState) -> Result<StatsQuery> {
+        for (name, id) in [
+            ("service_id", self.service_id),
+            ("counter_id", self.counter_id),
+            ("user_id", self.user_id),
+        ] {
+            if id.is_some_and(|id| id < 1) {
+                return Err(Error::BadRequest {
+                    status: axum::http::StatusCode::BAD_REQUEST,
+                    code: turno_shared::api::ErrorCode::InvalidQuery,
+                    message: format!("{name} is an id: 1 or more"),
+                });
+            }
+        }
         let today = state.office.local(state.store.now()).date();
         let from = self.from.unwrap_or(today);
-        StatsQuery {
+        Ok(StatsQuery {
             from,
             to: self.to.unwrap_or(from),
             service_id: self.service_id,
             counter_id: self.counter_id,
             user_id: self.user_id,
-        }
+        })
     }
 }
 
@@ -61,7 +78,7 @@ impl RangeQuery {
 #[utoipa::path(get, path = "/stats", tag = "admin", params(RangeQuery),
     responses((status = 200, body = Stats)), security(("admin" = [])))]
 async fn statistics(State(state): State<AppState>, _: Admin, Query(q): Query<RangeQuery>) -> Result<Json<Stats>> {
-    let query = q.query(&state);
+    let query = q.query(&state)?;
     let office = state.office.clone();
     let now = state.store.now();
     Ok(Json(
@@ -70,4 +87,120 @@ async fn statistics(State(state): State<AppState>, _: Admin, Query(q): Query<Ran
             .read(move |c| stats::compute(c, &office, &query, now))
             .await?,
     ))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+struct ExportQuery {
+    /// The first office day, `YYYY-MM-DD` (default: today).
+    #[param(value_type = Option<String>, format = Date)]
+    from: Option<jiff::civil::Date>,
+    /// The last office day, `YYYY-MM-DD` (default: `from`).
+    #[param(value_type = Option<String>, format = Date)]
+    to: Option<jiff::civil::Date>,
+    #[param(minimum = 1)]
+    service_id: Option<i64>,
+    #[param(minimum = 1)]
+    counter_id: Option<i64>,
+    #[param(minimum = 1)]
+    user_id: Option<i64>,
+    /// `csv` (Italian Excel: `;`, decimal comma, BOM), `csv-rfc` (RFC 4180), `xlsx`, `json`, or `mlf`
+    /// (the weekly "Mettiamoci la faccia" report). Default `csv`.
+    #[param(inline)]
+    format: Option<Format>,
+    /// For CSV: `tickets` (default), `events`, `ratings` or `daily`. XLSX and JSON hold them all.
+    #[param(inline)]
+    table: Option<Table>,
+}
+
+/// A writer that hands what is written to a channel, in chunks: the export streams to the client as
+/// it is made, a few chunks ahead at most.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    const CHUNK: usize = 64 * 1024;
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK)));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= Self::CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+/// Exports the visits of a range of office days, streamed as they are read: CSV for Italian Excel or
+/// RFC 4180 (one table), XLSX (a sheet each for tickets, events, ratings and the daily summary), JSON
+/// (the same four), or the weekly "Mettiamoci la faccia" report. Columns: docs/data-dictionary.md.
+#[utoipa::path(get, path = "/exports", tag = "admin", params(ExportQuery),
+    responses((status = 200, description = "The export, as a file to save",
+        content((String = "text/csv"), (Object = "application/json"),
+            (PdfFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))),
+    security(("admin" = [])))]
+async fn export(State(state): State<AppState>, _: Admin, Query(q): Query<ExportQuery>) -> Result<Response> {
+    let range = RangeQuery {
+        from: q.from,
+        to: q.to,
+        service_id: q.service_id,
+        counter_id: q.counter_id,
+        user_id: q.user_id,
+    };
+    let export = Export {
+        query: range.query(&state)?,
+        format: q.format.unwrap_or(Format::ExcelCsv),
+        table: q.table.unwrap_or_default(),
+    };
+    let headers = [
+        (header::CONTENT_TYPE, export.content_type().to_owned()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", export.file_name()),
+        ),
+    ];
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let store = state.store.clone();
+    let office = state.office.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(ChannelWriter::CHUNK),
+        };
+        let done = store.read_blocking(|c| match export.format {
+            Format::Xlsx => {
+                let dir = tempfile::tempdir().map_err(Error::internal)?;
+                let path = dir.path().join(export.file_name());
+                exports::write_xlsx(c, &office, &export, &path)?;
+                let mut file = std::fs::File::open(&path).map_err(Error::internal)?;
+                std::io::copy(&mut file, &mut out).map_err(Error::internal)?;
+                Ok(())
+            }
+            _ => exports::write(c, &office, &export, &mut out),
+        });
+        let flushed = std::io::Write::flush(&mut out).map_err(Error::internal);
+        if let Err(e) = done.and(flushed) {
+            // The answer has begun: end it broken, so the client does not keep half a file.
+            tracing::warn!(error = %e, "an export failed");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    Ok((headers, body).into_response())
 }

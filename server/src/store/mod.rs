@@ -6,6 +6,7 @@
 //! committed with it.
 
 pub mod audit;
+pub mod exports;
 mod migrations;
 pub mod office;
 pub mod stats;

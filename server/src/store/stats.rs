@@ -22,7 +22,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn params(&self) -> [rusqlite::types::Value; 5] {
+    pub(super) fn params(&self) -> [rusqlite::types::Value; 5] {
         use rusqlite::types::Value;
         let id = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
         [

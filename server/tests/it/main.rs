@@ -5,6 +5,7 @@ mod auth;
 mod console;
 mod day;
 mod events;
+mod exports;
 mod input;
 mod midnight;
 mod retention;

@@ -1,0 +1,692 @@
+//! The back office's exports of a range of office days: CSV as Italian Excel opens it, plain RFC 4180
+//! CSV, XLSX (a sheet each for tickets, events, ratings and the daily summary), JSON, and the weekly
+//! satisfaction report in the shape "Mettiamoci la faccia" collects. Rows stream from the store to the
+//! writer one at a time: an export never holds its range in memory. Columns: `docs/data-dictionary.md`.
+
+use std::io::Write;
+use std::path::Path;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::Connection;
+use turno_shared::stats::Figures;
+
+use crate::error::{Error, Result};
+use crate::office::Office;
+use crate::stats::{self, Query};
+use crate::store::exports::{self as lines, EventLine, RatingLine, TicketLine};
+use crate::store::stats::Filter;
+
+/// The shape of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+pub enum Format {
+    /// CSV as Excel opens it in Italy: UTF-8 with a byte-order mark, `;`, decimal comma, dates as
+    /// `26/11/2026 10:05:00`.
+    #[serde(rename = "csv")]
+    ExcelCsv,
+    /// RFC 4180 CSV: `,`, decimal point, ISO 8601 times with their offset, CRLF.
+    #[serde(rename = "csv-rfc")]
+    Csv,
+    /// An Excel workbook with a sheet each for tickets, events, ratings and the daily summary.
+    #[serde(rename = "xlsx")]
+    Xlsx,
+    /// One JSON object with an array each for tickets, events, ratings and the daily summary.
+    #[serde(rename = "json")]
+    Json,
+    /// The weekly satisfaction report of "Mettiamoci la faccia", as CSV for Italian Excel.
+    #[serde(rename = "mlf")]
+    Mlf,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map_err(|_| format!("{s:?} is not a format: csv, csv-rfc, xlsx, json or mlf"))
+    }
+}
+
+/// What a CSV export holds (XLSX and JSON hold them all).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Table {
+    #[default]
+    Tickets,
+    Events,
+    Ratings,
+    Daily,
+}
+
+impl std::str::FromStr for Table {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map_err(|_| format!("{s:?} is not a table: tickets, events, ratings or daily"))
+    }
+}
+
+impl Table {
+    const ALL: [Table; 4] = [Table::Tickets, Table::Events, Table::Ratings, Table::Daily];
+
+    fn name(self) -> &'static str {
+        match self {
+            Table::Tickets => "tickets",
+            Table::Events => "events",
+            Table::Ratings => "ratings",
+            Table::Daily => "daily",
+        }
+    }
+
+    /// The sheet's name in the workbook.
+    fn sheet(self) -> &'static str {
+        match self {
+            Table::Tickets => "Biglietti",
+            Table::Events => "Eventi",
+            Table::Ratings => "Valutazioni",
+            Table::Daily => "Riepilogo giornaliero",
+        }
+    }
+}
+
+/// An export asked for.
+#[derive(Clone, Debug)]
+pub struct Export {
+    pub query: Query,
+    pub format: Format,
+    pub table: Table,
+}
+
+impl Export {
+    /// The file's name: `turno-tickets-2026-11-01-2026-11-30.csv`.
+    pub fn file_name(&self) -> String {
+        let (what, ext) = match self.format {
+            Format::ExcelCsv | Format::Csv => (self.table.name(), "csv"),
+            Format::Xlsx => ("export", "xlsx"),
+            Format::Json => ("export", "json"),
+            Format::Mlf => ("mettiamoci-la-faccia", "csv"),
+        };
+        format!("turno-{what}-{}-{}.{ext}", self.query.from, self.query.to)
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        match self.format {
+            Format::ExcelCsv | Format::Csv | Format::Mlf => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Json => "application/json",
+        }
+    }
+}
+
+/// A value of a cell, formatted as each format wants it.
+enum Cell {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    /// Milliseconds since the epoch, shown in the office's time.
+    Time(i64),
+    Empty,
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+fn opt_text(s: Option<String>) -> Cell {
+    s.map_or(Cell::Empty, Cell::Text)
+}
+
+fn opt_time(ms: Option<i64>) -> Cell {
+    ms.map_or(Cell::Empty, Cell::Time)
+}
+
+fn opt_int<T: Into<i64>>(v: Option<T>) -> Cell {
+    v.map_or(Cell::Empty, |v| Cell::Int(v.into()))
+}
+
+fn opt_float(v: Option<f64>) -> Cell {
+    v.map_or(Cell::Empty, Cell::Float)
+}
+
+fn secs(from: Option<i64>, to: Option<i64>) -> Cell {
+    match (from, to) {
+        (Some(a), Some(b)) => Cell::Int((b - a).max(0) / 1000),
+        _ => Cell::Empty,
+    }
+}
+
+const TICKET_COLUMNS: &[&str] = &[
+    "id",
+    "office_day",
+    "number",
+    "service_code",
+    "service",
+    "priority",
+    "language",
+    "state",
+    "issued_at",
+    "first_called_at",
+    "called_at",
+    "started_at",
+    "finished_at",
+    "wait_secs",
+    "service_secs",
+    "counter",
+    "clerk",
+    "outcome",
+    "transfers",
+];
+
+fn ticket_cells(t: TicketLine) -> Vec<Cell> {
+    let service_secs = if t.state == "done" {
+        secs(t.started_at.or(t.called_at), t.finished_at)
+    } else {
+        Cell::Empty
+    };
+    vec![
+        Cell::Int(t.id),
+        text(t.office_day),
+        text(t.number),
+        text(t.service_code),
+        text(t.service),
+        Cell::Int(i64::from(t.priority)),
+        opt_text(t.language),
+        text(t.state),
+        Cell::Time(t.issued_at),
+        opt_time(t.first_called_at),
+        opt_time(t.called_at),
+        opt_time(t.started_at),
+        opt_time(t.finished_at),
+        secs(Some(t.issued_at), t.first_called_at),
+        service_secs,
+        opt_text(t.counter),
+        opt_text(t.clerk),
+        opt_text(t.outcome),
+        Cell::Int(i64::from(t.transfers)),
+    ]
+}
+
+const EVENT_COLUMNS: &[&str] = &[
+    "ticket_id",
+    "number",
+    "action",
+    "from_state",
+    "to_state",
+    "at",
+    "service_code",
+    "counter",
+    "clerk",
+    "outcome",
+];
+
+fn event_cells(e: EventLine) -> Vec<Cell> {
+    vec![
+        Cell::Int(e.ticket_id),
+        text(e.number),
+        text(e.action),
+        opt_text(e.from_state),
+        text(e.to_state),
+        Cell::Time(e.at),
+        text(e.service_code),
+        opt_text(e.counter),
+        opt_text(e.clerk),
+        opt_text(e.outcome),
+    ]
+}
+
+const RATING_COLUMNS: &[&str] = &["office_day", "number", "service_code", "counter", "rating", "reason", "at"];
+
+fn rating_cells(r: RatingLine) -> Vec<Cell> {
+    vec![
+        text(r.office_day),
+        text(r.number),
+        text(r.service_code),
+        opt_text(r.counter),
+        text(r.rating),
+        opt_text(r.reason),
+        Cell::Time(r.at),
+    ]
+}
+
+const DAILY_COLUMNS: &[&str] = &[
+    "office_day",
+    "service_code",
+    "service",
+    "issued",
+    "served",
+    "no_show",
+    "cancelled",
+    "expired",
+    "transferred",
+    "walk_ins",
+    "wait_mean_secs",
+    "wait_median_secs",
+    "wait_p90_secs",
+    "wait_max_secs",
+    "service_mean_secs",
+    "service_median_secs",
+    "service_p90_secs",
+    "long_waits",
+    "long_wait_share",
+    "within_target_share",
+    "ratings",
+    "good",
+    "neutral",
+    "bad",
+    "participation",
+    "satisfaction_index",
+];
+
+fn daily_cells(day: &str, code: &str, name: &str, f: &Figures) -> Vec<Cell> {
+    let s = f.satisfaction.clone().unwrap_or_default();
+    vec![
+        text(day),
+        text(code),
+        text(name),
+        Cell::Int(f.issued.into()),
+        Cell::Int(f.served.into()),
+        Cell::Int(f.no_show.into()),
+        Cell::Int(f.cancelled.into()),
+        Cell::Int(f.expired.into()),
+        Cell::Int(f.transferred.into()),
+        Cell::Int(f.walk_ins.into()),
+        opt_float(f.wait.mean_secs),
+        opt_int(f.wait.median_secs),
+        opt_int(f.wait.p90_secs),
+        opt_int(f.wait.max_secs),
+        opt_float(f.service.mean_secs),
+        opt_int(f.service.median_secs),
+        opt_int(f.service.p90_secs),
+        Cell::Int(f.long_waits.into()),
+        opt_float(f.long_wait_share),
+        opt_float(f.within_target_share),
+        Cell::Int(s.responses.into()),
+        Cell::Int(s.good.into()),
+        Cell::Int(s.neutral.into()),
+        Cell::Int(s.bad.into()),
+        opt_float(s.participation),
+        opt_float(s.index),
+    ]
+}
+
+/// Where rows go: a CSV, JSON or XLSX writer.
+trait Sink {
+    fn begin(&mut self, table: Table, columns: &[&str]) -> Result<()>;
+    fn row(&mut self, cells: Vec<Cell>) -> Result<()>;
+    fn end(&mut self) -> Result<()>;
+}
+
+fn io(e: impl std::fmt::Display) -> Error {
+    Error::internal(format!("writing the export: {e}"))
+}
+
+/// The office's local time of an instant.
+fn local(office: &Office, ms: i64) -> Option<jiff::Zoned> {
+    Timestamp::from_millisecond(ms).ok().map(|t| office.local(t))
+}
+
+struct CsvSink<'a, W: Write> {
+    out: csv::Writer<W>,
+    office: &'a Office,
+    excel: bool,
+}
+
+impl<'a, W: Write> CsvSink<'a, W> {
+    fn new(mut out: W, office: &'a Office, excel: bool) -> Result<Self> {
+        if excel {
+            out.write_all("\u{feff}".as_bytes()).map_err(io)?;
+        }
+        let out = csv::WriterBuilder::new()
+            .delimiter(if excel { b';' } else { b',' })
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        Ok(Self { out, office, excel })
+    }
+
+    fn field(&self, c: &Cell) -> String {
+        match c {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => {
+                let s = format!("{f:.4}");
+                let s = s.trim_end_matches('0').trim_end_matches('.').to_owned();
+                if self.excel { s.replace('.', ",") } else { s }
+            }
+            Cell::Time(ms) => match local(self.office, *ms) {
+                Some(z) if self.excel => z.strftime("%d/%m/%Y %H:%M:%S").to_string(),
+                Some(z) => z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                None => String::new(),
+            },
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+impl<W: Write> Sink for CsvSink<'_, W> {
+    fn begin(&mut self, _: Table, columns: &[&str]) -> Result<()> {
+        self.out.write_record(columns).map_err(io)
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) -> Result<()> {
+        let fields: Vec<String> = cells.iter().map(|c| self.field(c)).collect();
+        self.out.write_record(&fields).map_err(io)
+    }
+
+    fn end(&mut self) -> Result<()> {
+        self.out.flush().map_err(io)
+    }
+}
+
+struct JsonSink<'a, W: Write> {
+    out: W,
+    office: &'a Office,
+    columns: Vec<String>,
+    first_table: bool,
+    first_row: bool,
+}
+
+impl<W: Write> Sink for JsonSink<'_, W> {
+    fn begin(&mut self, table: Table, columns: &[&str]) -> Result<()> {
+        let lead = if self.first_table { "{" } else { "," };
+        self.first_table = false;
+        self.first_row = true;
+        self.columns = columns.iter().map(|c| (*c).to_owned()).collect();
+        write!(self.out, "{lead}\"{}\":[", table.name()).map_err(io)
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) -> Result<()> {
+        let mut object = serde_json::Map::new();
+        for (name, cell) in self.columns.iter().zip(cells) {
+            let value = match cell {
+                Cell::Text(s) => serde_json::Value::String(s),
+                Cell::Int(i) => i.into(),
+                Cell::Float(f) => serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into),
+                Cell::Time(ms) => local(self.office, ms)
+                    .map_or(serde_json::Value::Null, |z| z.strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string().into()),
+                Cell::Empty => serde_json::Value::Null,
+            };
+            object.insert(name.clone(), value);
+        }
+        if !self.first_row {
+            self.out.write_all(b",").map_err(io)?;
+        }
+        self.first_row = false;
+        serde_json::to_writer(&mut self.out, &object).map_err(io)
+    }
+
+    fn end(&mut self) -> Result<()> {
+        self.out.write_all(b"]").map_err(io)
+    }
+}
+
+/// Writes one table's rows to a sink.
+fn table(c: &Connection, office: &Office, q: &Query, filter: &Filter, t: Table, sink: &mut dyn Sink) -> Result<()> {
+    match t {
+        Table::Tickets => {
+            sink.begin(t, TICKET_COLUMNS)?;
+            lines::tickets(c, filter, |l| sink.row(ticket_cells(l)))?;
+        }
+        Table::Events => {
+            sink.begin(t, EVENT_COLUMNS)?;
+            lines::events(c, filter, |l| sink.row(event_cells(l)))?;
+        }
+        Table::Ratings => {
+            sink.begin(t, RATING_COLUMNS)?;
+            lines::ratings(c, filter, |l| sink.row(rating_cells(l)))?;
+        }
+        Table::Daily => {
+            sink.begin(t, DAILY_COLUMNS)?;
+            daily(c, office, q, sink)?;
+        }
+    }
+    sink.end()
+}
+
+/// The days of the range with visits, however long the range.
+fn days_with_visits(c: &Connection, q: &Query) -> Result<Vec<Date>> {
+    lines::days_with_visits(c, &filter(q))?
+        .iter()
+        .map(|d| d.parse().map_err(Error::internal))
+        .collect()
+}
+
+/// The daily summary: each day of the range with visits, in all (`*`) and by service; one day's rows at
+/// a time.
+fn daily(c: &Connection, office: &Office, q: &Query, sink: &mut dyn Sink) -> Result<()> {
+    let names = lines::service_names(c)?;
+    let now = Timestamp::now();
+    for day in days_with_visits(c, q)? {
+        let one = Query {
+            from: day,
+            to: day,
+            ..q.clone()
+        };
+        let s = stats::compute(c, office, &one, now)?;
+        let day = day.to_string();
+        sink.row(daily_cells(&day, "*", "Tutti i servizi", &s.total))?;
+        for g in &s.by_service {
+            let (code, name) = names
+                .iter()
+                .find(|(id, ..)| id.to_string() == g.key)
+                .map_or((g.key.as_str(), ""), |(_, code, name)| (code.as_str(), name.as_str()));
+            sink.row(daily_cells(&day, code, name, &g.figures))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes an export that is not a workbook (CSV, JSON, the weekly report) to `out`.
+pub fn write(c: &Connection, office: &Office, e: &Export, out: impl Write) -> Result<()> {
+    let filter = filter(&e.query);
+    match e.format {
+        Format::ExcelCsv | Format::Csv => {
+            let mut sink = CsvSink::new(out, office, e.format == Format::ExcelCsv)?;
+            table(c, office, &e.query, &filter, e.table, &mut sink)
+        }
+        Format::Json => {
+            let mut sink = JsonSink {
+                out,
+                office,
+                columns: Vec::new(),
+                first_table: true,
+                first_row: true,
+            };
+            for t in Table::ALL {
+                table(c, office, &e.query, &filter, t, &mut sink)?;
+            }
+            sink.out.write_all(b"}").map_err(io)?;
+            sink.out.flush().map_err(io)
+        }
+        Format::Mlf => weekly_report(c, office, &e.query, out),
+        Format::Xlsx => Err(Error::internal("a workbook is written to a file: use write_xlsx")),
+    }
+}
+
+fn filter(q: &Query) -> Filter {
+    Filter {
+        from: q.from.to_string(),
+        to: q.to.to_string(),
+        service_id: q.service_id,
+        counter_id: q.counter_id,
+        user_id: q.user_id,
+    }
+}
+
+const MLF_COLUMNS: &[&str] = &[
+    "settimana",
+    "dal",
+    "al",
+    "ufficio",
+    "servizio",
+    "canale",
+    "positivi",
+    "neutri",
+    "negativi",
+    "motivo_tempi_di_attesa",
+    "motivo_cortesia",
+    "motivo_informazioni_poco_chiare",
+    "motivo_problema_non_risolto",
+    "serviti",
+    "partecipazione",
+];
+
+/// The weekly report of "Mettiamoci la faccia": for each ISO week of the range (clipped to it) and each
+/// service, the faces, the reasons of the bad ones, the visits served and the participation rate. The
+/// channel is the counter ("sportello"), where the ratings were given.
+fn weekly_report(c: &Connection, office: &Office, q: &Query, out: impl Write) -> Result<()> {
+    let mut sink = CsvSink::new(out, office, true)?;
+    sink.out.write_record(MLF_COLUMNS).map_err(io)?;
+    let names = lines::service_names(c)?;
+    let now = Timestamp::now();
+    // Each week (cut to the range) that holds a day with visits, once.
+    let mut weeks: Vec<(Date, Date)> = Vec::new();
+    for day in days_with_visits(c, q)? {
+        let week = day.iso_week_date();
+        let monday = day
+            .checked_sub(jiff::Span::new().days(i64::from(week.weekday().to_monday_zero_offset())))
+            .unwrap_or(day);
+        let sunday = monday.checked_add(jiff::Span::new().days(6)).unwrap_or(day);
+        let span = (monday.max(q.from), sunday.min(q.to));
+        if weeks.last() != Some(&span) {
+            weeks.push(span);
+        }
+    }
+    for (start, end) in weeks {
+        let week = start.iso_week_date();
+        let s = stats::compute(
+            c,
+            office,
+            &Query {
+                from: start,
+                to: end,
+                ..q.clone()
+            },
+            now,
+        )?;
+        for g in &s.by_service {
+            let name = names
+                .iter()
+                .find(|(id, ..)| id.to_string() == g.key)
+                .map_or(g.key.clone(), |(.., name)| name.clone());
+            let f = &g.figures;
+            let r = f.satisfaction.clone().unwrap_or_default();
+            let reason = |k: &str| Cell::Int(i64::from(r.reasons.get(k).copied().unwrap_or(0)));
+            let cells = vec![
+                text(format!("{}-W{:02}", week.year(), week.week())),
+                text(start.strftime("%d/%m/%Y").to_string()),
+                text(end.strftime("%d/%m/%Y").to_string()),
+                text(office.name.clone()),
+                text(name),
+                text("sportello"),
+                Cell::Int(r.good.into()),
+                Cell::Int(r.neutral.into()),
+                Cell::Int(r.bad.into()),
+                reason("waiting_time"),
+                reason("staff_courtesy"),
+                reason("unclear_information"),
+                reason("problem_not_solved"),
+                Cell::Int(i64::from(f.served + f.walk_ins)),
+                opt_float(r.participation),
+            ];
+            sink.row(cells)?;
+        }
+    }
+    sink.end()
+}
+
+/// Writes the workbook: a sheet each for tickets, events, ratings and the daily summary, with typed
+/// cells (numbers, dates), frozen headers and column widths. Sheets are written a row at a time to
+/// temporary files (rust_xlsxwriter's constant-memory mode), then zipped into `path`.
+pub fn write_xlsx(c: &Connection, office: &Office, e: &Export, path: &Path) -> Result<()> {
+    use rust_xlsxwriter::{ExcelDateTime, Format as Look, Workbook};
+    let filter = filter(&e.query);
+    let mut book = Workbook::new();
+    let header = Look::new().set_bold();
+    let when = Look::new().set_num_format("dd/mm/yyyy hh:mm:ss");
+    let share = Look::new().set_num_format("0.0%");
+    struct XlsxSink<'a> {
+        sheet: &'a mut rust_xlsxwriter::Worksheet,
+        office: &'a Office,
+        row: u32,
+        columns: Vec<String>,
+        header: &'a Look,
+        when: &'a Look,
+        share: &'a Look,
+    }
+    impl Sink for XlsxSink<'_> {
+        fn begin(&mut self, t: Table, columns: &[&str]) -> Result<()> {
+            self.sheet.set_name(t.sheet()).map_err(io)?;
+            for (i, name) in columns.iter().enumerate() {
+                let width = if name.ends_with("_at") { 19.0 } else { (name.len() as f64 + 2.0).max(10.0) };
+                self.sheet.set_column_width(i as u16, width).map_err(io)?;
+                self.sheet.write_string_with_format(0, i as u16, *name, self.header).map_err(io)?;
+            }
+            self.sheet.set_freeze_panes(1, 0).map_err(io)?;
+            self.columns = columns.iter().map(|c| (*c).to_owned()).collect();
+            self.row = 1;
+            Ok(())
+        }
+
+        fn row(&mut self, cells: Vec<Cell>) -> Result<()> {
+            for (i, cell) in cells.into_iter().enumerate() {
+                let col = i as u16;
+                match cell {
+                    Cell::Text(s) => {
+                        self.sheet.write_string(self.row, col, s).map_err(io)?;
+                    }
+                    Cell::Int(v) => {
+                        self.sheet.write_number(self.row, col, v as f64).map_err(io)?;
+                    }
+                    Cell::Float(v) if self.columns[i].ends_with("_share") || self.columns[i] == "participation" => {
+                        self.sheet.write_number_with_format(self.row, col, v, self.share).map_err(io)?;
+                    }
+                    Cell::Float(v) => {
+                        self.sheet.write_number(self.row, col, v).map_err(io)?;
+                    }
+                    Cell::Time(ms) => {
+                        if let Some(z) = local(self.office, ms) {
+                            let dt = ExcelDateTime::from_ymd(z.year() as u16, z.month() as u8, z.day() as u8)
+                                .and_then(|d| d.and_hms(z.hour() as u16, z.minute() as u8, z.second() as f64))
+                                .map_err(io)?;
+                            self.sheet.write_datetime_with_format(self.row, col, &dt, self.when).map_err(io)?;
+                        }
+                    }
+                    Cell::Empty => {}
+                }
+            }
+            self.row += 1;
+            Ok(())
+        }
+
+        fn end(&mut self) -> Result<()> {
+            Ok(())
+        }
+    }
+    for t in Table::ALL {
+        let sheet = book.add_worksheet_with_constant_memory().map_err(io)?;
+        let mut sink = XlsxSink {
+            sheet,
+            office,
+            row: 0,
+            columns: Vec::new(),
+            header: &header,
+            when: &when,
+            share: &share,
+        };
+        table(c, office, &e.query, &filter, t, &mut sink)?;
+    }
+    book.save(path).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_tables_read_their_names() {
+        assert_eq!("csv".parse::<Format>(), Ok(Format::ExcelCsv));
+        assert_eq!("csv-rfc".parse::<Format>(), Ok(Format::Csv));
+        assert_eq!("mlf".parse::<Format>(), Ok(Format::Mlf));
+        assert!("pdf".parse::<Format>().is_err());
+        assert_eq!("daily".parse::<Table>(), Ok(Table::Daily));
+    }
+}
