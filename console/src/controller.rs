@@ -1573,6 +1573,9 @@ impl Controller {
                 self.alerts.insert(alert.device_id, alert.clone());
                 false
             }
+            // The console flags waits past target from its own panel; the office's alerts are for the
+            // back office's dashboard.
+            LiveEvent::AlertRaised(_) | LiveEvent::AlertCleared { .. } => false,
             LiveEvent::ConfigChanged => {
                 effects.push(Effect::LoadOffice);
                 effects.push(Effect::LoadCounters);

@@ -9,7 +9,7 @@ use turno_shared::domain::{DeviceKind, Role, WeeklyHours};
 
 use crate::error::Result;
 use crate::store::office as cfg;
-use crate::{AppState, auth, setup};
+use crate::{AppState, auth, history, setup};
 
 pub const OFFICE_NAME: &str = "Comune di Valverde";
 
@@ -217,7 +217,13 @@ pub fn kiosk_config_path(db: &Path) -> PathBuf {
 
 /// Creates the demo office if the database has none; returns the credentials to print. `listen` is the
 /// server's address, written with the kiosk token into the kiosk's settings beside the database.
-pub async fn ensure(state: &AppState, db: &Path, listen: SocketAddr, scheme: &str) -> Result<String> {
+pub async fn ensure(
+    state: &AppState,
+    db: &Path,
+    listen: SocketAddr,
+    scheme: &str,
+    history_days: u32,
+) -> Result<String> {
     let path = credentials_path(db);
     let empty = state
         .store
@@ -229,7 +235,24 @@ pub async fn ensure(state: &AppState, db: &Path, listen: SocketAddr, scheme: &st
         }));
     }
     let DemoTokens { kiosk, display } = create(state).await?;
-    let mut text = format!("Demo office \"{OFFICE_NAME}\" created.\n\nUsers (username / password):\n");
+    let today = state.office.local(state.store.now()).date();
+    let past = history::generate(
+        state,
+        today,
+        history::Options {
+            days: history_days,
+            tickets_per_day: 140,
+            seed: 2026,
+        },
+    )
+    .await?;
+    let mut text = format!("Demo office \"{OFFICE_NAME}\" created");
+    if past > 0 {
+        text.push_str(&format!(
+            ", with {history_days} past office days of generated history ({past} tickets) for the statistics"
+        ));
+    }
+    text.push_str(".\n\nUsers (username / password):\n");
     for (username, name, role, password) in USERS {
         text.push_str(&format!("  {username:<10} / {password:<15} {name} ({role})\n"));
     }
@@ -241,6 +264,10 @@ pub async fn ensure(state: &AppState, db: &Path, listen: SocketAddr, scheme: &st
     } else {
         listen.ip().to_string()
     };
+    text.push_str(&format!(
+        "\nWaiting-room board (open it in a browser, full screen):\n  {scheme}://{host}:{port}/board?token={display}\n",
+        port = listen.port()
+    ));
     let kiosk_toml = format!(
         "# The demo kiosk: cargo run --release -p turno-kiosk -- --config {} --windowed\n\
          server = \"{scheme}://{host}:{port}\"\ntoken = \"{kiosk}\"\n\n[printer]\ndriver = \"console\"\npaper = 80\n",

@@ -5,9 +5,10 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use turno_shared::api::{
-    ClerkDay, ClosedDay, CounterPanel, CounterState, CounterStatus, Device, ErrorCode, IssueRequest, IssuedTicket,
-    LiveEvent, OfficeView, Pause, PauseRequest, PrinterAlert, PrinterAlertRequest, PublicTicketStatus, RatingRecorded,
-    Service, ServiceQueue, ServiceView, TicketView, TransferRequest, TransferredFrom, User, WalkIn, WalkInRequest,
+    BoardCall, BoardCounter, ClerkDay, ClosedDay, CounterPanel, CounterState, CounterStatus, Device, ErrorCode,
+    IssueRequest, IssuedTicket, LiveEvent, OfficeView, Pause, PauseRequest, PrinterAlert, PrinterAlertRequest,
+    PublicTicketStatus, RatingRecorded, Service, ServiceQueue, ServiceView, TicketView, TransferRequest,
+    TransferredFrom, User, WalkIn, WalkInRequest,
 };
 use turno_shared::domain::{
     Code, DEFAULT_SERVICE_SECS, RatingCode, RatingInput, Role, TicketAction, TicketNumber, TicketState, WeeklyHours,
@@ -381,6 +382,7 @@ fn call(ctx: &mut WriteCtx<'_>, t: &mut Ticket, user: &User, counter_id: i64) ->
         ticket_id: t.id,
         number: t.number,
         service_id: t.service_id,
+        priority: t.priority,
         counter_id,
         counter_name,
     })?;
@@ -516,6 +518,7 @@ pub fn act(ctx: &mut WriteCtx<'_>, office: &Office, user: &User, ticket_id: i64,
                 ticket_id: t.id,
                 number: t.number,
                 service_id: t.service_id,
+                priority: t.priority,
                 counter_id,
                 counter_name: counter_name(c, counter_id)?,
             })?;
@@ -894,6 +897,54 @@ pub fn office_view(c: &Connection, counters: &OpenCounters, office: &Office, now
     })
 }
 
+/// What a waiting-room board shows besides its live-event id: the office view, the tickets at a
+/// counter now (latest call first, at most `max_calls`) and the active counters with their state.
+pub fn board_view(
+    c: &Connection,
+    counters: &OpenCounters,
+    office: &Office,
+    now: Timestamp,
+    max_calls: usize,
+) -> Result<(OfficeView, Vec<BoardCall>, Vec<BoardCounter>)> {
+    let view = office_view(c, counters, office, now)?;
+    let today = office.day(now);
+    let mut at_counters = tickets::list_in_state(c, TicketState::Called)?;
+    at_counters.extend(tickets::list_in_state(c, TicketState::Serving)?);
+    at_counters.retain(|t| t.office_day == today && t.counter_id.is_some() && t.called_at.is_some());
+    at_counters.sort_by_key(|t| std::cmp::Reverse((t.called_at, t.id)));
+    at_counters.truncate(max_calls);
+    let mut calls = Vec::new();
+    for t in at_counters {
+        let (Some(counter_id), Some(called_at)) = (t.counter_id, t.called_at) else {
+            continue;
+        };
+        calls.push(BoardCall {
+            ticket_id: t.id,
+            number: t.number,
+            service_id: t.service_id,
+            counter_id,
+            counter_name: cfg::counter_name(c, counter_id)?.unwrap_or_default(),
+            priority: t.priority,
+            state: t.state,
+            called_at,
+        });
+    }
+    let mut counters = Vec::new();
+    for counter in cfg::list_counters(c)?.into_iter().filter(|k| k.config.active) {
+        let state = match cfg::session_at_counter(c, counter.id)? {
+            None => CounterState::Closed,
+            Some(s) if s.paused.is_some() => CounterState::Paused,
+            Some(_) => CounterState::Open,
+        };
+        counters.push(BoardCounter {
+            id: counter.id,
+            name: counter.config.name,
+            state,
+        });
+    }
+    Ok((view, calls, counters))
+}
+
 pub fn public_status(
     c: &Connection,
     counters: &OpenCounters,
@@ -916,7 +967,9 @@ pub fn public_status(
     let rated = tickets::has_rating(c, t.id)?;
     Ok(PublicTicketStatus {
         number: t.number,
+        service_id: t.service_id,
         service_name: s.config.name,
+        language: t.language,
         state: t.state,
         people_ahead,
         estimated_wait_minutes,

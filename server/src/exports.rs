@@ -233,7 +233,15 @@ fn event_cells(e: EventLine) -> Vec<Cell> {
     ]
 }
 
-const RATING_COLUMNS: &[&str] = &["office_day", "number", "service_code", "counter", "rating", "reason", "at"];
+const RATING_COLUMNS: &[&str] = &[
+    "office_day",
+    "number",
+    "service_code",
+    "counter",
+    "rating",
+    "reason",
+    "at",
+];
 
 fn rating_cells(r: RatingLine) -> Vec<Cell> {
     vec![
@@ -400,8 +408,9 @@ impl<W: Write> Sink for JsonSink<'_, W> {
                 Cell::Text(s) => serde_json::Value::String(s),
                 Cell::Int(i) => i.into(),
                 Cell::Float(f) => serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into),
-                Cell::Time(ms) => local(self.office, ms)
-                    .map_or(serde_json::Value::Null, |z| z.strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string().into()),
+                Cell::Time(ms) => local(self.office, ms).map_or(serde_json::Value::Null, |z| {
+                    z.strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string().into()
+                }),
                 Cell::Empty => serde_json::Value::Null,
             };
             object.insert(name.clone(), value);
@@ -616,9 +625,15 @@ pub fn write_xlsx(c: &Connection, office: &Office, e: &Export, path: &Path) -> R
         fn begin(&mut self, t: Table, columns: &[&str]) -> Result<()> {
             self.sheet.set_name(t.sheet()).map_err(io)?;
             for (i, name) in columns.iter().enumerate() {
-                let width = if name.ends_with("_at") { 19.0 } else { (name.len() as f64 + 2.0).max(10.0) };
+                let width = if name.ends_with("_at") {
+                    19.0
+                } else {
+                    (name.len() as f64 + 2.0).max(10.0)
+                };
                 self.sheet.set_column_width(i as u16, width).map_err(io)?;
-                self.sheet.write_string_with_format(0, i as u16, *name, self.header).map_err(io)?;
+                self.sheet
+                    .write_string_with_format(0, i as u16, *name, self.header)
+                    .map_err(io)?;
             }
             self.sheet.set_freeze_panes(1, 0).map_err(io)?;
             self.columns = columns.iter().map(|c| (*c).to_owned()).collect();
@@ -637,7 +652,9 @@ pub fn write_xlsx(c: &Connection, office: &Office, e: &Export, path: &Path) -> R
                         self.sheet.write_number(self.row, col, v as f64).map_err(io)?;
                     }
                     Cell::Float(v) if self.columns[i].ends_with("_share") || self.columns[i] == "participation" => {
-                        self.sheet.write_number_with_format(self.row, col, v, self.share).map_err(io)?;
+                        self.sheet
+                            .write_number_with_format(self.row, col, v, self.share)
+                            .map_err(io)?;
                     }
                     Cell::Float(v) => {
                         self.sheet.write_number(self.row, col, v).map_err(io)?;
@@ -647,7 +664,9 @@ pub fn write_xlsx(c: &Connection, office: &Office, e: &Export, path: &Path) -> R
                             let dt = ExcelDateTime::from_ymd(z.year() as u16, z.month() as u8, z.day() as u8)
                                 .and_then(|d| d.and_hms(z.hour() as u16, z.minute() as u8, z.second() as f64))
                                 .map_err(io)?;
-                            self.sheet.write_datetime_with_format(self.row, col, &dt, self.when).map_err(io)?;
+                            self.sheet
+                                .write_datetime_with_format(self.row, col, &dt, self.when)
+                                .map_err(io)?;
                         }
                     }
                     Cell::Empty => {}

@@ -1,6 +1,7 @@
 //! Turno's office server: the queue engine, the SQLite store, the HTTP API with live events, and the
 //! demo office. [`app`] builds the router (tests call it directly); [`serve`] runs it until shutdown.
 
+pub mod alerts;
 pub mod auth;
 pub mod backoffice;
 pub mod config;
@@ -8,11 +9,13 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod exports;
+pub mod history;
 pub mod office;
 pub mod pages;
 pub mod routes;
 pub mod serve;
 pub mod setup;
+pub mod speech;
 pub mod stats;
 pub mod store;
 
@@ -46,6 +49,8 @@ pub struct AppState {
     pub limiter: Arc<auth::LoginLimiter>,
     pub rating_limiter: Arc<auth::RatingLimiter>,
     pub hasher: auth::Hasher,
+    /// The alerts in force.
+    pub alerts: Arc<alerts::Alerts>,
     /// Password hashes checked at login since start (a measure of the work logins cost).
     pub password_checks: Arc<std::sync::atomic::AtomicU64>,
     /// The configuration the server started with.
@@ -83,6 +88,7 @@ impl AppState {
             limiter: Arc::default(),
             rating_limiter: Arc::default(),
             hasher: auth::Hasher::start(),
+            alerts: Arc::default(),
             password_checks: Arc::default(),
             config: Arc::new(config.clone()),
             shutdown,

@@ -691,7 +691,11 @@ pub struct IssuedTicket {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct PublicTicketStatus {
     pub number: TicketNumber,
+    /// The service it waits for (it changes when the ticket is transferred).
+    pub service_id: i64,
     pub service_name: Localized,
+    /// The language chosen at the kiosk, when one was.
+    pub language: Option<String>,
     pub state: TicketState,
     pub office_day: String,
     /// While waiting: how many are called before it.
@@ -954,6 +958,30 @@ pub struct PrinterAlert {
 
 // ----- live events -----
 
+/// What an alert is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A service's longest wait is past its target.
+    WaitOverTarget,
+    /// More bad ratings than not among at least four in the last 15 minutes.
+    BadRatings,
+}
+
+/// An alert in force, for the consoles and the back office.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Alert {
+    pub kind: AlertKind,
+    /// The service it is about; absent for the office as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<i64>,
+    /// When it began.
+    #[schema(value_type = String, format = DateTime)]
+    pub since: Timestamp,
+    /// What it says, in a few words (Italian services' names, English text).
+    pub message: String,
+}
+
 /// Whether a counter serves now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -972,6 +1000,43 @@ pub struct ServiceCount {
     pub waiting: u32,
 }
 
+/// What a waiting-room board shows when it opens, and after a reconnection.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BoardView {
+    /// Follow the live events after this id (`Last-Event-ID`): nothing between is missed.
+    pub last_event_id: i64,
+    pub office: OfficeView,
+    /// The office's time zone (IANA name), for the board's clock.
+    pub timezone: String,
+    /// Tickets at a counter now (called, or being served), latest call first, at most 8.
+    pub calls: Vec<BoardCall>,
+    /// Active counters, by id.
+    pub counters: Vec<BoardCounter>,
+    /// The languages announcements can be spoken in.
+    pub speech_languages: Vec<String>,
+}
+
+/// A ticket at a counter, as the board lists it: no names, ever.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BoardCall {
+    pub ticket_id: i64,
+    pub number: TicketNumber,
+    pub service_id: i64,
+    pub counter_id: i64,
+    pub counter_name: String,
+    pub priority: Priority,
+    pub state: TicketState,
+    #[schema(value_type = String, format = DateTime)]
+    pub called_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BoardCounter {
+    pub id: i64,
+    pub name: String,
+    pub state: CounterState,
+}
+
 /// What the server tells its clients as it happens. The SSE event name is `type`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -985,6 +1050,8 @@ pub enum LiveEvent {
         ticket_id: i64,
         number: TicketNumber,
         service_id: i64,
+        /// Boards mark a priority call (the star).
+        priority: Priority,
         counter_id: i64,
         counter_name: String,
     },
@@ -992,6 +1059,8 @@ pub enum LiveEvent {
         ticket_id: i64,
         number: TicketNumber,
         service_id: i64,
+        /// Boards mark a priority call (the star).
+        priority: Priority,
         counter_id: i64,
         counter_name: String,
     },
@@ -1012,6 +1081,13 @@ pub enum LiveEvent {
         counter_name: String,
         state: CounterState,
     },
+    /// An alert began.
+    AlertRaised(Alert),
+    /// An alert's condition ended.
+    AlertCleared {
+        kind: AlertKind,
+        service_id: Option<i64>,
+    },
     /// Services, counters, users or devices changed: reload what you show.
     ConfigChanged,
     /// Sent first on a stream resumed after events that are no longer kept (the client was away
@@ -1030,6 +1106,8 @@ impl LiveEvent {
         "queue_changed",
         "printer_alert",
         "counter_changed",
+        "alert_raised",
+        "alert_cleared",
         "config_changed",
         "resync",
     ];
@@ -1044,6 +1122,8 @@ impl LiveEvent {
             LiveEvent::QueueChanged { .. } => "queue_changed",
             LiveEvent::PrinterAlert(_) => "printer_alert",
             LiveEvent::CounterChanged { .. } => "counter_changed",
+            LiveEvent::AlertRaised(_) => "alert_raised",
+            LiveEvent::AlertCleared { .. } => "alert_cleared",
             LiveEvent::ConfigChanged => "config_changed",
             LiveEvent::Resync => "resync",
         }
@@ -1056,30 +1136,38 @@ pub struct LiveEventSse;
 
 impl PartialSchema for LiveEventSse {
     fn schema() -> RefOr<Schema> {
-        let data = ObjectBuilder::new()
-            .schema_type(Type::String)
-            .content_media_type("application/json")
-            .extensions(Some(Extensions::from_iter([(
-                "contentSchema",
-                serde_json::json!({ "$ref": "#/components/schemas/LiveEvent" }),
-            )])));
-        ObjectBuilder::new()
+        sse_schema(LiveEvent::NAMES.iter().copied(), "LiveEvent", true)
+    }
+}
+
+/// The schema of one `text/event-stream` event: `event` one of `names`, `data` a JSON string of the
+/// component schema `data`, and an `id` (a number, as a string) when `with_id`.
+pub fn sse_schema<'a>(names: impl IntoIterator<Item = &'a str>, data: &str, with_id: bool) -> RefOr<Schema> {
+    let data = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .content_media_type("application/json")
+        .extensions(Some(Extensions::from_iter([(
+            "contentSchema",
+            serde_json::json!({ "$ref": format!("#/components/schemas/{data}") }),
+        )])));
+    let mut event = ObjectBuilder::new();
+    if with_id {
+        event = event
             .property(
                 "id",
                 ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$")),
             )
-            .property(
-                "event",
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .enum_values(Some(LiveEvent::NAMES.iter().copied())),
-            )
-            .property("data", data)
-            .required("id")
-            .required("event")
-            .required("data")
-            .into()
+            .required("id");
     }
+    event
+        .property(
+            "event",
+            ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)),
+        )
+        .property("data", data)
+        .required("event")
+        .required("data")
+        .into()
 }
 
 impl ToSchema for LiveEventSse {
@@ -1125,6 +1213,7 @@ mod tests {
             ticket_id: 7,
             number: "A007".parse().unwrap(),
             service_id: 1,
+            priority: Priority::Normal,
             counter_id: 2,
             counter_name: "Sportello 2".into(),
         };

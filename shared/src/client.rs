@@ -358,6 +358,16 @@ impl Client {
         self.post("/admin/devices", d).await
     }
 
+    /// The alerts in force.
+    pub async fn alerts(&self) -> Result<Vec<Alert>> {
+        self.get("/alerts").await
+    }
+
+    /// The waiting-room board at a glance (a display's credential).
+    pub async fn board(&self) -> Result<BoardView> {
+        self.get("/board").await
+    }
+
     /// The ratings of the office days `from` to `to` (`YYYY-MM-DD`; today when absent).
     pub async fn ratings(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<StoredRating>> {
         let mut query = Vec::new();

@@ -1,5 +1,8 @@
 //! End-to-end tests of the office server: the real `turno-server` binary driven through the typed client.
 
+mod backoffice_admin;
+mod backoffice_dashboard;
+mod board;
 mod concurrency;
 mod contract;
 mod crash;

@@ -2,6 +2,7 @@
 //! port 0 with a demo office in a directory of its own, and hands out typed clients for its people
 //! and devices.
 
+pub mod browser;
 pub mod powercut;
 
 use std::io::{BufRead, BufReader};
@@ -11,6 +12,20 @@ use std::time::{Duration, Instant};
 
 use turno_server::demo;
 use turno_shared::client::Client;
+
+/// A process's resident memory now and at its peak (`VmRSS`, `VmHWM`), in MiB; NaN once it has ended.
+pub fn memory_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
 
 /// The published password of a demo user (`admin`, `mrossi`, …).
 pub fn demo_password(username: &str) -> &'static str {
@@ -74,14 +89,15 @@ impl ServerProcess {
     /// Starts the server on `dir/turno.db` (created with the demo office if new), on a free port.
     /// `extra` adds flags such as `--no-group-commit`.
     pub fn start(dir: &Path, extra: &[&str]) -> ServerProcess {
-        let mut args: Vec<String> = vec!["--demo".into()];
+        // No generated history: tests count what they do themselves.
+        let mut args: Vec<String> = vec!["--demo".into(), "--history-days".into(), "0".into()];
         args.extend(extra.iter().map(|s| s.to_string()));
         Self::spawn(dir, args, None)
     }
 
     /// Like [`ServerProcess::start`], listening on `listen` (such as `0.0.0.0:0`).
     pub fn start_listening(dir: &Path, listen: &str, extra: &[&str]) -> ServerProcess {
-        let mut args: Vec<String> = vec!["--demo".into()];
+        let mut args: Vec<String> = vec!["--demo".into(), "--history-days".into(), "0".into()];
         args.extend(extra.iter().map(|s| s.to_string()));
         Self::spawn(dir, args, Some(listen))
     }

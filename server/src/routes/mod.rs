@@ -2,10 +2,12 @@
 //! handlers' annotations (so the document lists exactly the routes the server serves).
 
 pub mod admin;
+pub mod board;
 pub mod counters;
 pub mod events;
 pub mod public;
 pub mod stats;
+pub mod ticket_live;
 pub mod tickets;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -313,6 +315,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         turno_shared::api::API_PREFIX,
         OpenApiRouter::new()
             .merge(public::router())
+            .merge(board::router())
+            .merge(ticket_live::router())
             .merge(tickets::router())
             .merge(counters::router())
             .merge(events::router())

@@ -18,7 +18,10 @@ use crate::exports::{self, Export, Format, Table};
 use crate::stats::{self, Query as StatsQuery};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(statistics)).routes(routes!(export))
+    OpenApiRouter::new()
+        .routes(routes!(statistics))
+        .routes(routes!(export))
+        .routes(routes!(alerts))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -203,4 +206,12 @@ async fn export(State(state): State<AppState>, _: Admin, Query(q): Query<ExportQ
     });
     let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
     Ok((headers, body).into_response())
+}
+
+/// The alerts in force: services whose longest wait is past their target, and a run of bad ratings.
+/// Each also arrives as a live event when it begins (`alert_raised`) and ends (`alert_cleared`).
+#[utoipa::path(get, path = "/alerts", tag = "counters",
+    responses((status = 200, body = Vec<turno_shared::api::Alert>)), security(("user" = [])))]
+async fn alerts(State(state): State<AppState>, _: crate::auth::Person) -> Json<Vec<turno_shared::api::Alert>> {
+    Json(state.alerts.current())
 }

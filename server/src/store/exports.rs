@@ -164,8 +164,6 @@ pub fn days_with_visits(c: &Connection, f: &Filter) -> Result<Vec<String>> {
 /// The codes and Italian names of every service, by id.
 pub fn service_names(c: &Connection) -> Result<Vec<(i64, String, String)>> {
     let mut stmt = c.prepare_cached("SELECT id, code, name FROM services ORDER BY id")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, italian(&r.get::<_, String>(2)?)))
-    })?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, italian(&r.get::<_, String>(2)?))))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -5,8 +5,10 @@
 //! inside its own savepoint, so one that fails leaves no partial write and does not disturb the others
 //! committed with it.
 
+pub mod alerts;
 pub mod audit;
 pub mod exports;
+pub mod history;
 mod migrations;
 pub mod office;
 pub mod stats;

@@ -354,3 +354,144 @@ async fn a_service_is_closed_on_its_days_closed() {
         .await;
     assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, ErrorCode::AlreadyExists));
 }
+
+/// The alert events of the feed so far, as (name, kind, service).
+fn alert_events(
+    feed: &mut tokio::sync::broadcast::Receiver<turno_server::store::FeedItem>,
+) -> Vec<(String, String, Option<i64>)> {
+    let mut out = Vec::new();
+    while let Ok(item) = feed.try_recv() {
+        if item.name.starts_with("alert_") {
+            let e: serde_json::Value = serde_json::from_str(&item.data).unwrap();
+            out.push((
+                item.name.to_string(),
+                e["kind"].as_str().unwrap().to_owned(),
+                e["service_id"].as_i64(),
+            ));
+        }
+    }
+    out
+}
+
+async fn check_alerts(office: &TestOffice) {
+    let (office_rules, alerts) = (office.state.office.clone(), office.state.alerts.clone());
+    office
+        .state
+        .store
+        .write(move |ctx| turno_server::alerts::check(ctx, &office_rules, &alerts))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn alerts_begin_and_end_with_their_conditions() {
+    let office = TestOffice::new().await;
+    let mut feed = office.state.store.subscribe();
+    // Anagrafe's target is 20 minutes: a ticket waiting 21 raises the alert, once.
+    office.issue(1, false).await;
+    office.advance(SignedDuration::from_mins(19));
+    check_alerts(&office).await;
+    assert!(alert_events(&mut feed).is_empty());
+    office.advance(SignedDuration::from_mins(2));
+    check_alerts(&office).await;
+    check_alerts(&office).await;
+    assert_eq!(
+        alert_events(&mut feed),
+        [("alert_raised".into(), "wait_over_target".into(), Some(1))]
+    );
+    let clerk = office.clerk_at("mrossi", 1).await;
+    let current = office.call("GET", "/api/v1/alerts", Some(&clerk), None).await.body;
+    assert_eq!(current[0]["service_id"], 1);
+    // Called: the condition ends, and so does the alert.
+    let t = office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await
+        .body;
+    check_alerts(&office).await;
+    assert_eq!(
+        alert_events(&mut feed),
+        [("alert_cleared".into(), "wait_over_target".into(), Some(1))]
+    );
+    assert_eq!(
+        office.call("GET", "/api/v1/alerts", Some(&clerk), None).await.body,
+        json!([])
+    );
+    // Three bad ratings of four in a quarter of an hour.
+    let id = t["ticket"]["id"].as_i64().unwrap();
+    office
+        .call(
+            "POST",
+            &format!("/api/v1/tickets/{id}/finish"),
+            Some(&clerk),
+            Some(json!({"outcome": "certificato"})),
+        )
+        .await;
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let issued = office.issue(1, false).await;
+        codes.push(issued["rating_code"].as_str().unwrap().to_owned());
+        let t = office
+            .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+            .await
+            .body;
+        let id = t["ticket"]["id"].as_i64().unwrap();
+        office
+            .call(
+                "POST",
+                &format!("/api/v1/tickets/{id}/finish"),
+                Some(&clerk),
+                Some(json!({"outcome": "certificato"})),
+            )
+            .await;
+    }
+    let first = office
+        .call("GET", &format!("/api/v1/tickets/{id}"), Some(&clerk), None)
+        .await;
+    assert_eq!(first.body["state"], "done");
+    let rate = |code: String, face: &str| json!({"code": code, "rating": face});
+    let first_code = office
+        .state
+        .store
+        .read(move |c| {
+            let t = turno_server::store::tickets::get(c, id)?.unwrap();
+            Ok(turno_server::engine::rating_code(t.number, &t.token).to_string())
+        })
+        .await
+        .unwrap();
+    for (code, face) in [
+        (first_code, "good"),
+        (codes[0].clone(), "bad"),
+        (codes[1].clone(), "bad"),
+    ] {
+        let a = office
+            .call("POST", "/api/v1/ratings", Some(&office.kiosk), Some(rate(code, face)))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    }
+    check_alerts(&office).await;
+    assert!(
+        alert_events(&mut feed).is_empty(),
+        "two bad of three is not yet an alert"
+    );
+    let a = office
+        .call(
+            "POST",
+            "/api/v1/ratings",
+            Some(&office.kiosk),
+            Some(rate(codes[2].clone(), "bad")),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    check_alerts(&office).await;
+    assert_eq!(
+        alert_events(&mut feed),
+        [("alert_raised".into(), "bad_ratings".into(), None)]
+    );
+    // A quarter of an hour later they are past.
+    office.advance(SignedDuration::from_mins(16));
+    check_alerts(&office).await;
+    assert_eq!(
+        alert_events(&mut feed),
+        [("alert_cleared".into(), "bad_ratings".into(), None)]
+    );
+}

@@ -39,6 +39,12 @@ impl Stream {
 
     /// The next event's id and name (keep-alive comments skipped).
     async fn next(&mut self) -> (i64, String) {
+        let (id, name, _) = self.next_with_data().await;
+        (id, name)
+    }
+
+    /// The next event's id, name and data.
+    async fn next_with_data(&mut self) -> (i64, String, serde_json::Value) {
         tokio::time::timeout(Duration::from_secs(20), async {
             loop {
                 if let Some(end) = self.text.find("\n\n") {
@@ -49,7 +55,8 @@ impl Stream {
                             .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
                     };
                     if let (Some(id), Some(event)) = (field("id:"), field("event:")) {
-                        return (id.parse().unwrap(), event);
+                        let data = field("data:").and_then(|d| serde_json::from_str(&d).ok());
+                        return (id.parse().unwrap(), event, data.unwrap_or_default());
                     }
                     continue;
                 }
@@ -117,4 +124,43 @@ async fn a_subscriber_that_falls_behind_catches_up_in_order() {
         let (id, name) = slow.next().await;
         assert_eq!((id, name.as_str()), (expected, "printer_alert"));
     }
+}
+
+#[tokio::test]
+async fn a_board_learns_of_a_priority_call_from_the_event_and_from_its_view() {
+    let office = TestOffice::new().await;
+    let clerk = office.clerk_at("mrossi", 1).await;
+    let ticket = office.issue(1, true).await;
+    let mut board = Stream::open(&office, &office.display, None).await;
+    let a = office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let called = loop {
+        let (_, name, data) = board.next_with_data().await;
+        if name == "ticket_called" {
+            break data;
+        }
+    };
+    assert_eq!(called["ticket_id"], ticket["ticket"]["id"]);
+    assert_eq!(called["priority"], "priority");
+
+    let view = office.call("GET", "/api/v1/board", Some(&office.display), None).await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    let call = &view.body["calls"][0];
+    assert_eq!(
+        (&call["number"], &call["priority"], &call["counter_id"]),
+        (&called["number"], &called["priority"], &json!(1))
+    );
+    let counter = view.body["counters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == 1)
+        .unwrap()
+        .clone();
+    assert_eq!(counter["state"], "open");
+    // Not for anyone in the waiting room: a device or user credential is needed.
+    let view = office.call("GET", "/api/v1/board", None, None).await;
+    assert_eq!(view.status, StatusCode::UNAUTHORIZED, "{}", view.body);
 }

@@ -14,7 +14,10 @@ use crate::support::TestOffice;
 async fn office_with_a_day() -> TestOffice {
     let office = TestOffice::new().await;
     let admin = office.login("admin").await;
-    let services = office.call("GET", "/api/v1/admin/services", Some(&admin), None).await.body;
+    let services = office
+        .call("GET", "/api/v1/admin/services", Some(&admin), None)
+        .await
+        .body;
     let hours = services[0]["hours"].clone();
     let service = office
         .call(
@@ -30,26 +33,48 @@ async fn office_with_a_day() -> TestOffice {
         .await;
     assert_eq!(service.status, StatusCode::OK, "{}", service.body);
     let id = service.body["id"].as_i64().unwrap();
-    let counters = office.call("GET", "/api/v1/admin/counters", Some(&admin), None).await.body;
+    let counters = office
+        .call("GET", "/api/v1/admin/counters", Some(&admin), None)
+        .await
+        .body;
     let mut first = counters[0].clone();
     first.as_object_mut().unwrap().remove("id");
     first["services"] = json!([1, 2, id]);
-    assert_eq!(office.call("PUT", "/api/v1/admin/counters/1", Some(&admin), Some(first)).await.status, StatusCode::OK);
+    assert_eq!(
+        office
+            .call("PUT", "/api/v1/admin/counters/1", Some(&admin), Some(first))
+            .await
+            .status,
+        StatusCode::OK
+    );
     let clerk = office.clerk_at("mrossi", 1).await;
     let a = office.issue(id, false).await;
     office.issue(id, false).await;
     for wait in [5, 20] {
         office.advance(SignedDuration::from_mins(wait));
-        let t = office.call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None).await.body;
+        let t = office
+            .call("POST", "/api/v1/counters/1/call-next", Some(&clerk), None)
+            .await
+            .body;
         let tid = t["ticket"]["id"].as_i64().unwrap();
         office.advance(SignedDuration::from_mins(3));
         let done = office
-            .call("POST", &format!("/api/v1/tickets/{tid}/finish"), Some(&clerk), Some(json!({"outcome": "pagato"})))
+            .call(
+                "POST",
+                &format!("/api/v1/tickets/{tid}/finish"),
+                Some(&clerk),
+                Some(json!({"outcome": "pagato"})),
+            )
             .await;
         assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     }
     let rated = office
-        .call("POST", "/api/v1/ratings", Some(&office.kiosk), Some(json!({"code": a["rating_code"], "rating": "good"})))
+        .call(
+            "POST",
+            "/api/v1/ratings",
+            Some(&office.kiosk),
+            Some(json!({"code": a["rating_code"], "rating": "good"})),
+        )
         .await;
     assert_eq!(rated.status, StatusCode::OK, "{}", rated.body);
     office
@@ -66,7 +91,12 @@ async fn download(office: &TestOffice, query: &str) -> (String, Vec<u8>) {
     let resp = tower::ServiceExt::oneshot(office.router.clone(), req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let kind = resp.headers()["content-type"].to_str().unwrap().to_owned();
-    assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
     (kind, resp.into_body().collect().await.unwrap().to_bytes().to_vec())
 }
 
@@ -85,7 +115,11 @@ async fn csv_for_italian_excel_and_rfc_4180() {
     assert_eq!(rows.len(), 2);
     assert_eq!(&rows[0][col("service")], NAME);
     assert_eq!(&rows[0][col("number")], "G001");
-    assert_eq!(&rows[0][col("issued_at")], "26/11/2026 10:00:00", "Excel reads Italian dates");
+    assert_eq!(
+        &rows[0][col("issued_at")],
+        "26/11/2026 10:00:00",
+        "Excel reads Italian dates"
+    );
     assert_eq!(&rows[1][col("wait_secs")], "1680");
     assert_eq!(&rows[0][col("outcome")], "pagato");
     // The daily summary: decimals with a comma.
@@ -115,7 +149,10 @@ async fn xlsx_with_a_sheet_each_and_typed_cells() {
     let (kind, bytes) = download(&office, "format=xlsx").await;
     assert!(kind.contains("spreadsheetml"));
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
-    assert_eq!(book.sheet_names(), ["Biglietti", "Eventi", "Valutazioni", "Riepilogo giornaliero"]);
+    assert_eq!(
+        book.sheet_names(),
+        ["Biglietti", "Eventi", "Valutazioni", "Riepilogo giornaliero"]
+    );
     let tickets = book.worksheet_range("Biglietti").unwrap();
     let rows: Vec<_> = tickets.rows().collect();
     assert_eq!(rows.len(), 3, "a header and two tickets");
@@ -125,8 +162,15 @@ async fn xlsx_with_a_sheet_each_and_typed_cells() {
         Data::DateTime(d) => {
             // Excel counts days from 30 December 1899; 10:00 is 10/24 of a day.
             let epoch: jiff::civil::Date = "1899-12-30".parse().unwrap();
-            let days = epoch.until("2026-11-26".parse::<jiff::civil::Date>().unwrap()).unwrap().get_days();
-            assert_eq!(d.as_f64(), f64::from(days) + 10.0 / 24.0, "times are Excel dates, in Rome's time");
+            let days = epoch
+                .until("2026-11-26".parse::<jiff::civil::Date>().unwrap())
+                .unwrap()
+                .get_days();
+            assert_eq!(
+                d.as_f64(),
+                f64::from(days) + 10.0 / 24.0,
+                "times are Excel dates, in Rome's time"
+            );
         }
         other => panic!("issued_at is {other:?}"),
     }
@@ -147,7 +191,13 @@ async fn json_and_the_weekly_satisfaction_report() {
     assert_eq!(all["tickets"][1]["wait_secs"], 1680);
     assert_eq!(all["ratings"][0]["rating"], "good");
     assert_eq!(all["events"].as_array().unwrap().len(), 6);
-    assert!(all["daily"].as_array().unwrap().iter().any(|d| d["service_code"] == "*" && d["served"] == 2));
+    assert!(
+        all["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["service_code"] == "*" && d["served"] == 2)
+    );
     // Mettiamoci la faccia: the week, the service, its faces, the visits served and participation.
     let (_, bytes) = download(&office, "format=mlf&from=2026-11-23&to=2026-11-29").await;
     let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(&bytes[3..]);

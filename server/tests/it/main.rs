@@ -8,6 +8,7 @@ mod events;
 mod exports;
 mod input;
 mod midnight;
+mod pages;
 mod retention;
 mod stats;
 mod store;
