@@ -652,26 +652,14 @@ pub fn counter_panel(
     let open = counters.get(c)?;
     let mut queues = Vec::new();
     for s in cfg::counter_service_rules(c, counter_id)? {
-        let q = tickets::queue_of(c, s.service_id, since)?;
-        let secs =
-            typical_service_secs(&tickets::recent_service_secs(c, s.service_id)?).unwrap_or(DEFAULT_SERVICE_SECS);
-        let over_target = match (q.oldest_since, s.target_wait_minutes) {
-            (Some(oldest), Some(target)) => now.as_millisecond() - oldest.as_millisecond() > i64::from(target) * 60_000,
-            _ => false,
-        };
-        queues.push(ServiceQueue {
-            service_id: s.service_id,
-            waiting: q.waiting,
-            priority_waiting: q.priority_waiting,
-            oldest_since: q.oldest_since,
-            target_wait_minutes: s.target_wait_minutes,
-            over_target,
-            estimated_wait_minutes: estimate_wait_minutes(
-                q.waiting,
-                secs,
-                open.get(&s.service_id).copied().unwrap_or(0),
-            ),
-        });
+        queues.push(service_queue(
+            c,
+            &open,
+            s.service_id,
+            s.target_wait_minutes,
+            since,
+            now,
+        )?);
     }
     let day = ClerkDay {
         paused_secs: cfg::paused_secs(c, user.id, since, now)?,
@@ -683,6 +671,49 @@ pub fn counter_panel(
         transferred_here: tickets::transferred_to(c, counter_id, since)?,
         day,
     })
+}
+
+/// One service's queue today: who waits, since when, against its target, and the wait estimated
+/// for a ticket taken now.
+fn service_queue(
+    c: &Connection,
+    open: &crate::store::CounterCounts,
+    service_id: i64,
+    target_wait_minutes: Option<u32>,
+    since: Timestamp,
+    now: Timestamp,
+) -> Result<ServiceQueue> {
+    let q = tickets::queue_of(c, service_id, since)?;
+    let secs = typical_service_secs(&tickets::recent_service_secs(c, service_id)?).unwrap_or(DEFAULT_SERVICE_SECS);
+    let over_target = match (q.oldest_since, target_wait_minutes) {
+        (Some(oldest), Some(target)) => now.as_millisecond() - oldest.as_millisecond() > i64::from(target) * 60_000,
+        _ => false,
+    };
+    Ok(ServiceQueue {
+        service_id,
+        waiting: q.waiting,
+        priority_waiting: q.priority_waiting,
+        oldest_since: q.oldest_since,
+        target_wait_minutes,
+        over_target,
+        estimated_wait_minutes: estimate_wait_minutes(q.waiting, secs, open.get(&service_id).copied().unwrap_or(0)),
+    })
+}
+
+/// The queue of every active service today, for the back office's live view.
+pub fn office_queues(
+    c: &Connection,
+    counters: &OpenCounters,
+    office: &Office,
+    now: Timestamp,
+) -> Result<Vec<ServiceQueue>> {
+    let since = office.day_start(now)?;
+    let open = counters.get(c)?;
+    cfg::list_services(c)?
+        .into_iter()
+        .filter(|s| s.config.active)
+        .map(|s| service_queue(c, &open, s.id, s.config.target_wait_minutes, since, now))
+        .collect()
 }
 
 /// The waiting tickets a counter may call today, oldest first: those of its services not sent to

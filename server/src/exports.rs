@@ -696,6 +696,86 @@ pub fn write_xlsx(c: &Connection, office: &Office, e: &Export, path: &Path) -> R
     book.save(path).map_err(io)
 }
 
+// ----- downloads -----
+
+/// A writer that hands what is written to a channel, in chunks: the export streams to the client as
+/// it is made, a few chunks ahead at most.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<axum::body::Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    const CHUNK: usize = 64 * 1024;
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = axum::body::Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK)));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= Self::CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+/// An export as an HTTP download, streamed as it is read: the client holds a few chunks at most,
+/// the server never the whole range. An export that fails half-way ends the answer broken, so the
+/// client does not keep half a file.
+pub fn download(state: &crate::AppState, export: Export) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let headers = [
+        (header::CONTENT_TYPE, export.content_type().to_owned()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", export.file_name()),
+        ),
+    ];
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let store = state.store.clone();
+    let office = state.office.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(ChannelWriter::CHUNK),
+        };
+        let done = store.read_blocking(|c| match export.format {
+            Format::Xlsx => {
+                let dir = tempfile::tempdir().map_err(Error::internal)?;
+                let path = dir.path().join(export.file_name());
+                write_xlsx(c, &office, &export, &path)?;
+                let mut file = std::fs::File::open(&path).map_err(Error::internal)?;
+                std::io::copy(&mut file, &mut out).map_err(Error::internal)?;
+                Ok(())
+            }
+            _ => write(c, &office, &export, &mut out),
+        });
+        let flushed = std::io::Write::flush(&mut out).map_err(Error::internal);
+        if let Err(e) = done.and(flushed) {
+            // The answer has begun: end it broken, so the client does not keep half a file.
+            tracing::warn!(error = %e, "an export failed");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    (headers, body).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

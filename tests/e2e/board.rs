@@ -11,10 +11,7 @@ use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, Localized, Notice
 use turno_shared::domain::{Priority, Rating};
 use turno_tests::browser::{Browser, require_tools};
 
-use crate::support::{Office, PATIENCE, assert_refused};
-
-/// axe-core, vendored from npm with its licence (`tests/vendor/axe-core/`).
-const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+use crate::support::{Office, PATIENCE, assert_refused, axe_violations};
 
 async fn open_board(office: &Office, browser: &Browser, settings: &str) {
     browser
@@ -355,25 +352,6 @@ async fn the_ticket_page_follows_the_ticket_to_its_call_and_takes_one_rating() {
             "return document.querySelector('#rating .rated')?.textContent",
         )
         .await;
-}
-
-/// Runs axe-core in the page; answers its serious and critical violations.
-async fn axe_violations(browser: &Browser) -> Vec<String> {
-    browser.eval(&format!("{AXE}\n;return typeof axe")).await;
-    let found = browser
-        .eval_async(
-            "const done = arguments[arguments.length - 1]; \
-             axe.run(document).then(r => done({ passes: r.passes.length, serious: r.violations \
-               .filter(v => v.impact === 'serious' || v.impact === 'critical') \
-               .map(v => v.id + ': ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' ')).join(', ')) })) \
-               .catch(e => done({ passes: 0, serious: ['axe failed: ' + e] }));",
-        )
-        .await;
-    assert!(
-        found["passes"].as_u64().unwrap_or(0) > 10,
-        "axe-core ran its checks: {found}"
-    );
-    strings(&found["serious"])
 }
 
 #[tokio::test(flavor = "multi_thread")]

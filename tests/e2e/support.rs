@@ -257,3 +257,28 @@ pub async fn next_event<T>(sub: &mut Subscription, what: &str, pick: impl Fn(&Li
 pub fn slow_tests() -> bool {
     std::env::var("TURNO_SLOW_TESTS").is_ok_and(|v| v == "1")
 }
+
+/// axe-core, vendored from npm with its licence (`tests/vendor/axe-core/`).
+const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// Runs axe-core in the page; answers its serious and critical violations.
+pub async fn axe_violations(browser: &turno_tests::browser::Browser) -> Vec<String> {
+    browser.eval(&format!("{AXE}\n;return typeof axe")).await;
+    let found = browser
+        .eval_async(
+            "const done = arguments[arguments.length - 1]; \
+             axe.run(document).then(r => done({ passes: r.passes.length, serious: r.violations \
+               .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+               .map(v => v.id + ': ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' ')).join(', ')) })) \
+               .catch(e => done({ passes: 0, serious: ['axe failed: ' + e] }));",
+        )
+        .await;
+    assert!(
+        found["passes"].as_u64().unwrap_or(0) > 10,
+        "axe-core ran its checks: {found}"
+    );
+    found["serious"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}

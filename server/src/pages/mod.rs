@@ -42,6 +42,7 @@ const ASSETS: &[Asset] = &[
     asset!("board.css", "text/css; charset=utf-8"),
     asset!("board.js", "text/javascript; charset=utf-8"),
     asset!("backoffice.css", "text/css; charset=utf-8"),
+    asset!("backoffice.js", "text/javascript; charset=utf-8"),
     asset!("ticket.css", "text/css; charset=utf-8"),
     asset!("ticket.js", "text/javascript; charset=utf-8"),
     asset!("fonts/titillium-web-latin-400-normal.woff2", "font/woff2"),

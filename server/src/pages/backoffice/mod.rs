@@ -5,6 +5,7 @@
 //! they call the same engine operations as the API, never SQL of their own.
 
 mod admin;
+mod charts;
 mod dashboard;
 
 use axum::Router;
@@ -251,6 +252,21 @@ async fn same_origin_posts(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) || is_same_origin(request.headers()) {
         next.run(request).await
     } else {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        tracing::warn!(
+            origin = header("origin"),
+            host = header("host"),
+            site = header("sec-fetch-site"),
+            path = request.uri().path(),
+            "a cross-site form post was refused"
+        );
         message(
             StatusCode::FORBIDDEN,
             "Richiesta rifiutata",
@@ -363,6 +379,11 @@ pub fn respond(status: StatusCode, markup: Markup) -> Response {
     )
         .into_response();
     page_headers(&mut response);
+    // Browsers send `Origin: null` with the posts of a page whose policy is `no-referrer`; within
+    // the site the origin is needed to tell our own forms from another site's.
+    response
+        .headers_mut()
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
 }
 
