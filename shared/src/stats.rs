@@ -307,18 +307,54 @@ impl Tally {
     }
 }
 
-/// Tallies of the groups of one breakdown.
+/// Tallies of the groups of one breakdown, found without allocating: a million rows look their
+/// groups up six times each.
 #[derive(Default)]
-struct Breakdown(BTreeMap<String, Tally>);
+struct Breakdown {
+    groups: Vec<(String, Tally)>,
+    by_id: std::collections::HashMap<i64, usize>,
+    by_text: std::collections::HashMap<String, usize>,
+    /// The group of the last text key: rows come day by day.
+    last_text: Option<usize>,
+}
 
 impl Breakdown {
-    fn get(&mut self, key: impl ToString) -> &mut Tally {
-        self.0.entry(key.to_string()).or_default()
+    fn add(&mut self, key: String) -> usize {
+        self.groups.push((key, Tally::default()));
+        self.groups.len() - 1
+    }
+
+    fn id(&mut self, key: i64) -> &mut Tally {
+        let i = match self.by_id.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.add(key.to_string());
+                self.by_id.insert(key, i);
+                i
+            }
+        };
+        &mut self.groups[i].1
+    }
+
+    fn text(&mut self, key: &str) -> &mut Tally {
+        let i = match self.last_text {
+            Some(i) if self.groups[i].0 == key => i,
+            _ => match self.by_text.get(key) {
+                Some(&i) => i,
+                None => {
+                    let i = self.add(key.to_owned());
+                    self.by_text.insert(key.to_owned(), i);
+                    i
+                }
+            },
+        };
+        self.last_text = Some(i);
+        &mut self.groups[i].1
     }
 
     fn finish(self, min_ratings: u32) -> Vec<Group> {
         let mut groups: Vec<Group> = self
-            .0
+            .groups
             .into_iter()
             .map(|(key, t)| Group {
                 key,
@@ -368,16 +404,16 @@ impl Accumulator {
     /// Counts a row in the total and in each group it belongs to.
     fn each(&mut self, k: Keys<'_>, f: impl Fn(&mut Tally)) {
         f(&mut self.total);
-        f(self.by_service.get(k.service));
+        f(self.by_service.id(k.service));
         if let Some(c) = k.counter {
-            f(self.by_counter.get(c));
+            f(self.by_counter.id(c));
         }
         if let Some(u) = k.clerk {
-            f(self.by_clerk.get(u));
+            f(self.by_clerk.id(u));
         }
-        f(self.by_weekday.get(k.weekday));
-        f(self.by_hour.get(k.hour));
-        f(self.by_day.get(k.day));
+        f(self.by_weekday.id(i64::from(k.weekday)));
+        f(self.by_hour.id(i64::from(k.hour)));
+        f(self.by_day.text(k.day));
     }
 
     pub fn ticket(&mut self, t: &TicketRow) {

@@ -67,23 +67,36 @@ fn secs_between(from: Option<i64>, to: Option<i64>) -> Option<u32> {
 
 /// Every ticket of the filter's days, in issue order.
 pub fn tickets(c: &Connection, f: &Filter, local: &LocalTime, mut each: impl FnMut(TicketRow)) -> Result<()> {
-    let mut stmt = c.prepare_cached(
-        "SELECT t.office_day, t.service_id, t.counter_id, t.user_id, t.state, t.priority, t.issued_at,
-                t.first_called_at, t.called_at, t.started_at, t.finished_at, t.outcome, t.transfers,
-                s.target_wait_minutes
-         FROM tickets t JOIN services s ON s.id = t.service_id
-         WHERE t.office_day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR t.service_id = ?3)
-           AND (?4 IS NULL OR t.counter_id = ?4) AND (?5 IS NULL OR t.user_id = ?5)",
-    )?;
+    let targets: std::collections::HashMap<i64, Option<u32>> = c
+        .prepare_cached("SELECT id, target_wait_minutes FROM services")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    // A range that holds every day is read straight through the table, in its order; a shorter one
+    // through the index of days.
+    let (first, last): (Option<String>, Option<String>) =
+        c.query_row("SELECT min(office_day), max(office_day) FROM tickets", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let whole = first.is_some_and(|d| f.from <= d) && last.is_some_and(|d| f.to >= d);
+    let sql = format!(
+        "SELECT office_day, service_id, counter_id, user_id, state, priority, issued_at,
+                first_called_at, called_at, started_at, finished_at, outcome, transfers
+         FROM tickets {}
+         WHERE office_day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR service_id = ?3)
+           AND (?4 IS NULL OR counter_id = ?4) AND (?5 IS NULL OR user_id = ?5)",
+        if whole { "NOT INDEXED" } else { "" }
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
     let mut rows = stmt.query(f.params())?;
     while let Some(r) = rows.next()? {
+        let service_id: i64 = r.get(1)?;
         let issued_at: i64 = r.get(6)?;
         let (weekday, hour) = local.weekday_hour(issued_at);
         let called: Option<i64> = r.get(8)?;
         let started: Option<i64> = r.get(9)?;
         each(TicketRow {
             office_day: r.get(0)?,
-            service_id: r.get(1)?,
+            service_id,
             counter_id: r.get(2)?,
             user_id: r.get(3)?,
             state: parse(&r.get::<_, String>(4)?)?,
@@ -94,7 +107,7 @@ pub fn tickets(c: &Connection, f: &Filter, local: &LocalTime, mut each: impl FnM
             service_secs: secs_between(started.or(called), r.get(10)?),
             outcome: r.get::<_, Option<String>>(11)?.map(|s| parse(&s)).transpose()?,
             transfers: r.get(12)?,
-            target_wait_minutes: r.get(13)?,
+            target_wait_minutes: targets.get(&service_id).copied().flatten(),
         });
     }
     Ok(())

@@ -34,6 +34,9 @@ struct Args {
     /// Times each measure is taken (the median is reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Only the statistics, not the exports and the live office (for profiling).
+    #[arg(long)]
+    stats_only: bool,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -210,6 +213,9 @@ async fn main() {
         median(times.clone())
     );
     drop(state);
+    if args.stats_only {
+        return;
+    }
 
     // Exports of the year by the real binary.
     let out_dir = tempfile::tempdir().unwrap();
