@@ -30,7 +30,7 @@ pub enum Error {
     #[error("internal error: {0}")]
     Internal(String),
     /// An error about one field of the request (`name.en`, `closed_days`, …): what a form shows next
-    /// to that field. Answers as `error` does, with the field named in the body.
+    /// to that field. Answers as `error` does.
     #[error("{error}")]
     Field { field: String, error: Box<Error> },
 }
@@ -108,7 +108,6 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let field = self.field().map(str::to_owned);
         let message = match &self {
             Error::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
@@ -116,7 +115,7 @@ impl IntoResponse for Error {
             }
             other => other.to_string(),
         };
-        let mut resp = (status, axum::Json(ErrorBody { code, message, field })).into_response();
+        let mut resp = (status, axum::Json(ErrorBody { code, message })).into_response();
         if let Error::TooManyAttempts { retry_after_secs } = self {
             resp.headers_mut().insert("retry-after", retry_after_secs.into());
         }

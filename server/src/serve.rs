@@ -168,7 +168,6 @@ async fn refuse(mut stream: TcpStream) {
     let body = serde_json::to_string(&turno_shared::api::ErrorBody {
         code: turno_shared::api::ErrorCode::Unavailable,
         message: "too many connections from this address: close some and try again".into(),
-        field: None,
     })
     .unwrap_or_default();
     let answer = format!(

@@ -26,10 +26,6 @@ pub const REFERENCE_LANGUAGE: &str = "it";
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
-    /// The field of the request the error concerns, when it is one field's value (`name.en`,
-    /// `closed_days`, `prefix`): forms show the message next to it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
 }
 
 str_enum! {

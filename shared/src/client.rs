@@ -130,7 +130,6 @@ impl Client {
             let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
                 code: ErrorCode::Unknown,
                 message: String::from_utf8_lossy(&bytes).into_owned(),
-                field: None,
             });
             Err(ClientError::Api { status, body })
         }

@@ -363,6 +363,11 @@ pub fn respond(status: StatusCode, markup: Markup) -> Response {
     )
         .into_response();
     page_headers(&mut response);
+    // Browsers send `Origin: null` with the posts of a page whose policy is `no-referrer`; within
+    // the site the origin is needed to tell our own forms from another site's.
+    response
+        .headers_mut()
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
 }
 

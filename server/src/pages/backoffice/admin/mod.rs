@@ -259,8 +259,14 @@ pub(super) fn checkbox(name: &str, label: &str, checked: bool, problems: &Proble
 
 /// Goes to `to` after a change, with the message `done` names (Post/Redirect/Get).
 pub(super) fn done(to: &str, done: &str) -> Response {
-    let sep = if to.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{to}{sep}ok={done}")).into_response()
+    let (path, fragment) = to.split_once('#').map_or((to, ""), |(p, f)| (p, f));
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let fragment = if fragment.is_empty() {
+        String::new()
+    } else {
+        format!("#{fragment}")
+    };
+    Redirect::to(&format!("{path}{sep}ok={done}{fragment}")).into_response()
 }
 
 /// The message for `?ok=…` after a redirect: fixed texts, so that no link can make the page say

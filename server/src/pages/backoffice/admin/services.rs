@@ -934,13 +934,13 @@ fn page(state: &AppState, me: &turno_shared::api::User, v: &View<'_>) -> maud::M
                     }
                     (language_fields(d, p, &LANGUAGES[0]))
                     @for l in &LANGUAGES[1..] {
-                        @let filled = !d.get(&format!("name.{}", l.code)).trim().is_empty();
+                        @let filled = translated_parts(d, l.code);
                         details.bo-lang open[p.any_under(&format!("name.{}", l.code))
                             || p.any_under(&format!("info.{}", l.code))
                             || p.any_under(&format!("documents.{}", l.code))] {
                             summary {
                                 (l.italian) " · " span lang=(l.code) { (l.native) }
-                                " — " @if filled { "tradotto" } @else { "non tradotto: si mostra l'italiano" }
+                                " — " @if filled.is_empty() { "non tradotto: si mostra l'italiano" } @else { "tradotti: " (filled) }
                             }
                             (language_fields(d, p, l))
                         }
@@ -987,6 +987,16 @@ fn page(state: &AppState, me: &turno_shared::api::User, v: &View<'_>) -> maud::M
         }
     };
     layout(state, &v.title, Some(me), Nav::Services, body)
+}
+
+/// Which of name, sheet and documents the form holds in `code`: "nome, scheda", or "".
+fn translated_parts(d: &Posted, code: &str) -> String {
+    let parts: Vec<&str> = [("name", "nome"), ("info", "scheda"), ("documents", "documenti")]
+        .into_iter()
+        .filter(|(base, _)| !d.get(&format!("{base}.{code}")).trim().is_empty())
+        .map(|(_, word)| word)
+        .collect();
+    parts.join(", ")
 }
 
 /// The name, sheet and documents of one language.
