@@ -107,10 +107,31 @@ fn field_name(path: &str) -> String {
         other => other,
     };
     if rest.is_empty() {
-        head.to_owned()
-    } else {
-        format!("{head} ({rest})")
+        return head.to_owned();
     }
+    // `[2].label.en` reads "n. 2, etichetta, en".
+    let parts: Vec<String> = rest
+        .split(['.', '['])
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.strip_suffix(']') {
+            Some(n) => format!("n. {n}"),
+            None => match p {
+                "label" => "etichetta".into(),
+                "date" => "data".into(),
+                "reason" => "motivo".into(),
+                "code" => "codice".into(),
+                "mon" => "lunedì".into(),
+                "tue" => "martedì".into(),
+                "wed" => "mercoledì".into(),
+                "thu" => "giovedì".into(),
+                "fri" => "venerdì".into(),
+                "sat" => "sabato".into(),
+                "sun" => "domenica".into(),
+                other => other.to_owned(),
+            },
+        })
+        .collect();
+    format!("{head} ({})", parts.join(", "))
 }
 
 /// A record's fields as `path → text`: objects by key, lists of plain values joined, other lists by
@@ -343,7 +364,7 @@ async fn page(
                 (Field { name: "to", label: "Al", required: false, hint: None }.input("date", &f.raw_to, &problems))
                 (Field { name: "entity", label: "Tipo", required: false, hint: None }.select(KINDS, &f.entity, &problems))
                 (Field { name: "user", label: "Utente", required: false, hint: None }.select(&user_options, &f.user, &problems))
-                div.bo-field { button.bo-btn.bo-btn-primary type="submit" { "Filtra" } }
+                div.bo-field.bo-field-button { button.bo-btn.bo-btn-primary type="submit" { "Filtra" } }
             }
         }
         @if problems.is_empty() {
@@ -545,6 +566,8 @@ mod tests {
             ]
         );
         assert_eq!(field_name("info.it"), "Scheda informativa (it)");
+        assert_eq!(field_name("outcomes[2].label.en"), "Esiti (n. 2, etichetta, en)");
+        assert_eq!(field_name("hours.mon"), "Orari (lunedì)");
         assert_eq!(what(&e), "Modifica servizio n. 3 «Anagrafe»");
     }
 

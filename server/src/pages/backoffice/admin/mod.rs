@@ -205,6 +205,7 @@ impl Field<'_> {
         let control = html! {
             input id=(fid(self.name)) name=(self.name) type=(kind) value=(value) lang=[lang]
                 dir=[lang.map(|_| "auto")] required[self.required]
+                autocomplete=[(kind == "password").then_some("new-password")]
                 aria-describedby=[self.described_by(problems)]
                 aria-invalid=[problems.get(self.name).map(|_| "true")];
         };

@@ -924,12 +924,14 @@ fn page(state: &AppState, me: &turno_shared::api::User, v: &View<'_>) -> maud::M
                 form.bo-form #service-form method="post" action=(action) novalidate {
                     fieldset {
                         legend { "Il servizio" }
-                        (Field { name: "code", label: "Codice", required: true,
-                            hint: Some("Breve e senza spazi, usato nelle esportazioni: per esempio anagrafe.") }
-                            .input("text", d.get("code"), p))
-                        (Field { name: "prefix", label: "Lettera dei numeri", required: true,
-                            hint: Some("Una lettera dalla A alla Z: i biglietti saranno A001, A002, …") }
-                            .input("text", d.get("prefix"), p))
+                        div.bo-row {
+                            (Field { name: "prefix", label: "Lettera", required: true,
+                                hint: Some("Da A a Z: A001, A002, …") }
+                                .input("text", d.get("prefix"), p))
+                            (Field { name: "code", label: "Codice", required: true,
+                                hint: Some("Senza spazi, per le esportazioni: anagrafe.") }
+                                .input("text", d.get("code"), p))
+                        }
                         (checkbox("active", "In uso: i chioschi offrono il servizio", d.checked("active"), p))
                     }
                     (language_fields(d, p, &LANGUAGES[0]))
@@ -983,7 +985,7 @@ fn page(state: &AppState, me: &turno_shared::api::User, v: &View<'_>) -> maud::M
                     (forms_section(state, id, v))
                 }
             }
-            (preview(d, v))
+            (preview(&state.office.name, d, v))
         }
     };
     layout(state, &v.title, Some(me), Nav::Services, body)
@@ -1091,7 +1093,7 @@ fn forms_section(state: &AppState, id: i64, v: &View<'_>) -> Markup {
 
 /// The sheet as the kiosk's information screen and the ticket page show it, in `v.preview_lang`:
 /// each text in that language, else in Italian, as `Localized::get` and the page's script pick it.
-fn preview(d: &Posted, v: &View<'_>) -> Markup {
+fn preview(office: &str, d: &Posted, v: &View<'_>) -> Markup {
     let l = lang(v.preview_lang);
     let name = localized(d, "name");
     let info = localized(d, "info");
@@ -1126,6 +1128,7 @@ fn preview(d: &Posted, v: &View<'_>) -> Markup {
             }
             h3 { "Chiosco" }
             div.bo-preview.bo-kiosk lang=(l.code) dir=(dir) {
+                p.bo-kiosk-header { (office) }
                 p.bo-kiosk-title { (name) }
                 div.bo-kiosk-body {
                     p.bo-kiosk-info { (info_text) }

@@ -141,7 +141,7 @@ fn list_page(
         (summary(p))
         form.bo-form.bo-form-narrow method="post" action="/backoffice/users" novalidate {
             (Field { name: "username", label: "Nome utente", required: true,
-                hint: Some("Da 1 a 32 lettere minuscole senza accenti, cifre, - o _: per esempio m.rossi non va, mrossi sì.") }
+                hint: Some("Da 1 a 32 caratteri tra lettere minuscole senza accenti, cifre, - e _: per esempio mrossi.") }
                 .input("text", d.get("username"), p))
             (Field { name: "display_name", label: "Nome e cognome", required: true, hint: None }
                 .input("text", d.get("display_name"), p))
