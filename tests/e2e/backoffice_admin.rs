@@ -557,6 +557,30 @@ async fn strangers_sign_in_first_clerks_are_refused_and_bad_input_gets_a_page() 
         "a partial form is refused with its problems, not a 500"
     );
 
+    // A form over 10 MB gets the form again with the reason next to the file, not a dropped connection.
+    let boundary = "turno-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nModulo grande\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"grande.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(b'0', 12 * 1024 * 1024));
+    body.extend(format!("\nstartxref\n9\n%%EOF\n\r\n--{boundary}--\r\n").into_bytes());
+    // Its own connection: the server answers before reading the rest of the body, then closes it.
+    let r = reqwest::Client::new()
+        .post(format!("{}/backoffice/services/1/forms", http.base))
+        .header("cookie", http.cookie.clone().unwrap())
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Il file supera i 10 MB"), "{page}");
+    assert!(page.contains("value=\"Modulo grande\""), "the title typed is kept");
+
     // The audit log's export: what the pages changed, as Italian Excel reads it.
     let r = http
         .post(

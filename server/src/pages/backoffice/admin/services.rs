@@ -800,21 +800,15 @@ async fn upload_form(
                         ("title", Ok(bytes)) => title = String::from_utf8_lossy(&bytes).into_owned(),
                         ("file", Ok(bytes)) => file = Some((filename, bytes.to_vec())),
                         (_, Ok(_)) => {}
-                        (_, Err(_)) => {
-                            problems.add(
-                                "file",
-                                "Il file non è arrivato per intero: supera i 10 MB o la connessione si è interrotta.",
-                            );
+                        (_, Err(e)) => {
+                            problems.add("file", incomplete(&e));
                             break;
                         }
                     }
                 }
                 Ok(None) => break,
-                Err(_) => {
-                    problems.add(
-                        "file",
-                        "Il file non è arrivato per intero: supera i 10 MB o la connessione si è interrotta.",
-                    );
+                Err(e) => {
+                    problems.add("file", incomplete(&e));
                     break;
                 }
             }
@@ -868,6 +862,15 @@ async fn upload_form(
                 Err(r) => r,
             }
         }
+    }
+}
+
+/// Why an upload did not arrive whole: too big, or cut off.
+fn incomplete(e: &axum::extract::multipart::MultipartError) -> &'static str {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        "Il file supera i 10 MB: carichi un PDF più leggero."
+    } else {
+        "Il file non è arrivato per intero: la connessione si è interrotta. Riprovi."
     }
 }
 
