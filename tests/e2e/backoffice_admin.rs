@@ -618,3 +618,90 @@ async fn clerk_token(office: &Office, username: &str) -> String {
         .expect("the clerk signs in")
         .token
 }
+
+/// html-validate: `$TURNO_HTML_VALIDATE`, else the one `scripts/test` installs (as `board.rs` finds it).
+fn html_validate() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("TURNO_HTML_VALIDATE") {
+        return p.into();
+    }
+    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/tools/html-validate/node_modules/.bin/html-validate");
+    assert!(
+        installed.exists(),
+        "html-validate is not installed: run the tests with `scripts/test` (it installs it in \
+         target/tools/html-validate), or set TURNO_HTML_VALIDATE to an html-validate 9 program"
+    );
+    installed
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_admin_page_is_valid_html_and_passes_axe() {
+    require_tools();
+    let office = Office::start().await;
+    let browser = Browser::start(1366, 768).await;
+    sign_in(&browser, &office, "admin", "/backoffice/notices/new").await;
+    browser
+        .eval("document.querySelector('#f-text-it').value = 'Oggi chiusura alle 12:30';")
+        .await;
+    let answer = submit(&browser, "form.bo-form button.bo-btn-primary", "the new notice").await;
+    assert!(answer.starts_with("ok: "), "{answer}");
+    let pages = [
+        "/backoffice/services",
+        "/backoffice/services/new",
+        "/backoffice/counters",
+        "/backoffice/counters/1",
+        "/backoffice/users",
+        "/backoffice/users/2",
+        "/backoffice/devices",
+        "/backoffice/notices",
+        "/backoffice/notices/1",
+        "/backoffice/audit",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, path) in pages.iter().enumerate() {
+        browser.goto(&format!("{}{path}", office.server.url)).await;
+        let violations = axe_violations(&browser).await;
+        assert!(violations.is_empty(), "axe-core on {path}: {violations:#?}");
+        let html = browser
+            .eval("return '<!DOCTYPE html>\\n' + document.documentElement.outerHTML")
+            .await;
+        let file = dir.path().join(format!("page-{i}.html"));
+        std::fs::write(&file, html.as_str().unwrap()).unwrap();
+        files.push(file);
+    }
+    // The forms refused, with their errors shown.
+    browser
+        .goto(&format!("{}/backoffice/services/1", office.server.url))
+        .await;
+    browser
+        .eval("document.querySelector('#f-name-it').value = ''; document.querySelector('#f-hours-mon').value = 'mattina';")
+        .await;
+    let answer = submit(&browser, "#service-form button.bo-btn-primary", "the refused service").await;
+    assert!(answer.starts_with("errors: "), "{answer}");
+    let violations = axe_violations(&browser).await;
+    assert!(
+        violations.is_empty(),
+        "axe-core on the refused service: {violations:#?}"
+    );
+    let html = browser
+        .eval("return '<!DOCTYPE html>\\n' + document.documentElement.outerHTML")
+        .await;
+    let file = dir.path().join("refused.html");
+    std::fs::write(&file, html.as_str().unwrap()).unwrap();
+    files.push(file);
+    let config = dir.path().join("htmlvalidate.json");
+    std::fs::write(&config, r#"{"extends": ["html-validate:standard"]}"#).unwrap();
+    let out = std::process::Command::new(html_validate())
+        .arg("--config")
+        .arg(&config)
+        .args(&files)
+        .output()
+        .expect("html-validate runs");
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "the pages are not valid HTML:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
