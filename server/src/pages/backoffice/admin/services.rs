@@ -1258,6 +1258,45 @@ mod tests {
         assert!(problems.get("daily_cap").is_none());
     }
 
+    /// The words around the preview are the kiosk's (its translations) and the ticket page's (its
+    /// script): a change there without one here fails this test.
+    #[test]
+    fn the_previews_words_are_the_kiosks_and_the_ticket_pages() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let script = std::fs::read_to_string(root.join("src/pages/assets/ticket.js")).unwrap();
+        for l in LANGUAGES {
+            let words = format!(
+                "info: '{}', documents: '{}', forms: '{}'",
+                l.sheet, l.documents, l.forms
+            );
+            assert!(script.contains(&words), "ticket.js in {}: {words}", l.code);
+            if l.code == REFERENCE_LANGUAGE {
+                assert_eq!(
+                    (l.documents, l.no_documents, l.take_number),
+                    (
+                        "Documenti da portare",
+                        "Nessun documento richiesto.",
+                        "Prendi il numero"
+                    )
+                );
+                continue;
+            }
+            let po =
+                std::fs::read_to_string(root.join(format!("../ui/translations/{}/LC_MESSAGES/turno-ui.po", l.code)))
+                    .unwrap();
+            let translated = |msgid: &str| -> String {
+                let at = po
+                    .find(&format!("msgid \"{msgid}\"\nmsgstr \""))
+                    .unwrap_or_else(|| panic!("{}: no {msgid}", l.code));
+                let rest = &po[at + msgid.len() + 17..];
+                rest[..rest.find("\"\n").unwrap()].to_owned()
+            };
+            assert_eq!(translated("Documenti da portare"), l.documents, "{}", l.code);
+            assert_eq!(translated("Nessun documento richiesto."), l.no_documents, "{}", l.code);
+            assert_eq!(translated("Prendi il numero"), l.take_number, "{}", l.code);
+        }
+    }
+
     #[test]
     fn dates_are_read_as_italians_write_them() {
         assert_eq!(parse_date("8/12/2026"), Some(jiff::civil::date(2026, 12, 8)));
