@@ -581,6 +581,82 @@ async fn strangers_sign_in_first_clerks_are_refused_and_bad_input_gets_a_page() 
     assert!(page.contains("Il file supera i 10 MB"), "{page}");
     assert!(page.contains("value=\"Modulo grande\""), "the title typed is kept");
 
+    // A user created with a password, given a new one, then deactivated: each takes effect at once,
+    // and who is signed in at a counter is listed.
+    let r = http
+        .post(
+            "/backoffice/users",
+            &[
+                ("username", "nuova"),
+                ("display_name", "Nuova Collega"),
+                ("role", "clerk"),
+                ("password", "prima password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let api = Client::new(&office.server.url);
+    let signed_in = api
+        .login("nuova", "prima password")
+        .await
+        .expect("the new user signs in");
+    let id = signed_in.user.id;
+    let clerk = api.with_token(signed_in.token);
+    clerk
+        .open_counter(office.counter("Sportello 3"))
+        .await
+        .expect("she opens a counter");
+    let page = http.get("/backoffice/users").await.text().await.unwrap();
+    let who = &page[page.find("Chi è collegato e dove").unwrap()..page.find("id=\"nuovo\"").unwrap()];
+    assert!(who.contains("Sportello 3") && who.contains("Nuova Collega"), "{who}");
+    let r = http
+        .post(&format!("/backoffice/users/{id}/password"), &[("password", "corta")])
+        .await;
+    assert_eq!(r.status(), 422, "a short password is refused next to its field");
+    assert!(r.text().await.unwrap().contains("id=\"f-password-error\""));
+    let r = http
+        .post(
+            &format!("/backoffice/users/{id}/password"),
+            &[("password", "seconda password")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_refused(
+        api.login("nuova", "prima password").await,
+        401,
+        ErrorCode::BadCredentials,
+    );
+    api.login("nuova", "seconda password")
+        .await
+        .expect("the new password works");
+    let r = http.post(&format!("/backoffice/users/{id}/deactivate"), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_refused(
+        api.login("nuova", "seconda password").await,
+        401,
+        ErrorCode::BadCredentials,
+    );
+    let page = http.get("/backoffice/users").await.text().await.unwrap();
+    assert!(
+        !page.contains("Sportello 3</td>"),
+        "her counter closed with her account"
+    );
+
+    // The audit log's filters.
+    let page = http.get("/backoffice/audit?entity=user").await.text().await.unwrap();
+    assert!(page.contains("Disattivazione utente") && page.contains("Creazione utente"));
+    assert!(!page.contains("avviso"), "only users' changes");
+    let page = http.get("/backoffice/audit?user=cli").await.text().await.unwrap();
+    assert!(page.contains("Nessuna modifica nel periodo."));
+    let r = http.get("/backoffice/audit?from=31/12/2026&to=01/12/2026").await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("La data finale viene prima di quella iniziale")
+    );
+
     // The audit log's export: what the pages changed, as Italian Excel reads it.
     let r = http
         .post(
