@@ -277,6 +277,7 @@ pub(super) fn flash(ok: Option<&str>) -> Markup {
         "created" => "Creato. Chioschi, console e tabelloni lo ricevono subito.",
         "saved" => "Modifiche salvate. Chioschi, console e tabelloni le ricevono subito.",
         "deleted" => "Eliminato.",
+        "user-created" => "Account creato: la persona accede con la password iniziale che le ha comunicato.",
         "form-added" => "Modulo caricato: i cittadini lo trovano nella pagina del biglietto.",
         "form-deleted" => "Modulo eliminato.",
         "revoked" => "Dispositivo revocato: il suo codice non è più accettato.",

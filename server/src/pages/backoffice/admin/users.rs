@@ -238,7 +238,7 @@ async fn create(
         .write(move |ctx| backoffice::create_user(ctx, Some(&by), input, &hash))
         .await
     {
-        Ok(_) => done("/backoffice/users", "created"),
+        Ok(_) => done("/backoffice/users", "user-created"),
         Err(e) => match engine_problem(e, italian) {
             Ok(p) => again(&p).await,
             Err(r) => r,
