@@ -12,50 +12,7 @@ use turno_shared::domain::Priority;
 use turno_tests::browser::{Browser, require_tools};
 use turno_tests::demo_password;
 
-use crate::support::{Office, PATIENCE, assert_refused};
-
-/// axe-core, vendored from npm with its licence (`tests/vendor/axe-core/`).
-const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
-
-/// Opens `path`, is sent to the sign-in page, signs in as `username` through the form, and waits to be
-/// back at `path`.
-async fn sign_in(browser: &Browser, office: &Office, username: &str, path: &str) {
-    browser.goto(&format!("{}{path}", office.server.url)).await;
-    let at = browser
-        .wait_for(
-            "the sign-in page",
-            PATIENCE,
-            "return document.querySelector('#username') && location.pathname + location.search",
-        )
-        .await;
-    assert_eq!(
-        at.as_str().unwrap_or(""),
-        format!(
-            "/backoffice/login?next={}",
-            path.replace('?', "%3F").replace('=', "%3D")
-        ),
-        "a stranger is sent to sign in, remembering where they were going"
-    );
-    browser
-        .eval_with(
-            "document.querySelector('#username').value = arguments[0];
-             document.querySelector('#password').value = arguments[1];",
-            json!([username, demo_password(username)]),
-        )
-        .await
-        .expect("the form takes the credentials");
-    browser.click("form.bo-form button[type=submit]").await;
-    browser
-        .wait_for(
-            "the page asked for, signed in",
-            PATIENCE,
-            &format!(
-                "return location.pathname === {} && document.querySelector('.bo-signout') !== null",
-                json!(path.split('?').next().unwrap_or(path))
-            ),
-        )
-        .await;
-}
+use crate::support::{Office, PATIENCE, assert_refused, assert_valid_html, axe_violations, drawn, sign_in};
 
 /// Clicks the button `css` of a form and waits for the page the post answers: the message of
 /// success, or the form again with its errors.
@@ -72,28 +29,6 @@ async fn submit(browser: &Browser, css: &str, what: &str) -> String {
         )
         .await;
     v.as_str().unwrap_or_default().to_owned()
-}
-
-/// Runs axe-core in the page; answers its serious and critical violations.
-async fn axe_violations(browser: &Browser) -> Vec<String> {
-    browser.eval(&format!("{AXE}\n;return typeof axe")).await;
-    let found = browser
-        .eval_async(
-            "const done = arguments[arguments.length - 1]; \
-             axe.run(document).then(r => done({ passes: r.passes.length, serious: r.violations \
-               .filter(v => v.impact === 'serious' || v.impact === 'critical') \
-               .map(v => v.id + ': ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' ')).join(', ')) })) \
-               .catch(e => done({ passes: 0, serious: ['axe failed: ' + e] }));",
-        )
-        .await;
-    assert!(
-        found["passes"].as_u64().unwrap_or(0) > 10,
-        "axe-core ran its checks: {found}"
-    );
-    found["serious"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default()
 }
 
 /// The text of the element `css` names, or null.
@@ -695,21 +630,6 @@ async fn clerk_token(office: &Office, username: &str) -> String {
         .token
 }
 
-/// html-validate: `$TURNO_HTML_VALIDATE`, else the one `scripts/test` installs (as `board.rs` finds it).
-fn html_validate() -> std::path::PathBuf {
-    if let Some(p) = std::env::var_os("TURNO_HTML_VALIDATE") {
-        return p.into();
-    }
-    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/tools/html-validate/node_modules/.bin/html-validate");
-    assert!(
-        installed.exists(),
-        "html-validate is not installed: run the tests with `scripts/test` (it installs it in \
-         target/tools/html-validate), or set TURNO_HTML_VALIDATE to an html-validate 9 program"
-    );
-    installed
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn every_admin_page_is_valid_html_and_passes_axe() {
     require_tools();
@@ -733,18 +653,12 @@ async fn every_admin_page_is_valid_html_and_passes_axe() {
         "/backoffice/notices/1",
         "/backoffice/audit",
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let mut files = Vec::new();
-    for (i, path) in pages.iter().enumerate() {
+    let mut drawn_pages = Vec::new();
+    for path in pages {
         browser.goto(&format!("{}{path}", office.server.url)).await;
         let violations = axe_violations(&browser).await;
         assert!(violations.is_empty(), "axe-core on {path}: {violations:#?}");
-        let html = browser
-            .eval("return '<!DOCTYPE html>\\n' + document.documentElement.outerHTML")
-            .await;
-        let file = dir.path().join(format!("page-{i}.html"));
-        std::fs::write(&file, html.as_str().unwrap()).unwrap();
-        files.push(file);
+        drawn_pages.push((path.trim_start_matches('/').replace('/', "-"), drawn(&browser).await));
     }
     // The forms refused, with their errors shown.
     browser
@@ -760,24 +674,7 @@ async fn every_admin_page_is_valid_html_and_passes_axe() {
         violations.is_empty(),
         "axe-core on the refused service: {violations:#?}"
     );
-    let html = browser
-        .eval("return '<!DOCTYPE html>\\n' + document.documentElement.outerHTML")
-        .await;
-    let file = dir.path().join("refused.html");
-    std::fs::write(&file, html.as_str().unwrap()).unwrap();
-    files.push(file);
-    let config = dir.path().join("htmlvalidate.json");
-    std::fs::write(&config, r#"{"extends": ["html-validate:standard"]}"#).unwrap();
-    let out = std::process::Command::new(html_validate())
-        .arg("--config")
-        .arg(&config)
-        .args(&files)
-        .output()
-        .expect("html-validate runs");
-    assert!(
-        out.status.success() && out.stdout.is_empty(),
-        "the pages are not valid HTML:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    drawn_pages.push(("refused-service".to_owned(), drawn(&browser).await));
+    let pages: Vec<(&str, String)> = drawn_pages.iter().map(|(n, h)| (n.as_str(), h.clone())).collect();
+    assert_valid_html(&pages);
 }
