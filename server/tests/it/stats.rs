@@ -160,3 +160,44 @@ async fn a_played_out_day_gives_its_exact_figures() {
         .await;
     assert_eq!(a.body["total"]["issued"], 4);
 }
+
+/// Two months of generated history: counted in two halves side by side (as a long range is) or on
+/// one connection, the figures are the same, to the second and the rating.
+#[tokio::test]
+async fn a_long_range_counted_in_halves_gives_the_same_figures() {
+    use turno_server::{history, stats};
+    let office = TestOffice::new().await;
+    let today = office.state.office.local(office.state.store.now()).date();
+    let made = history::generate(
+        &office.state,
+        today,
+        history::Options {
+            days: 50,
+            tickets_per_day: 40,
+            seed: 3,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(made > 1000, "{made} tickets");
+    let query = stats::Query {
+        from: today.checked_sub(jiff::Span::new().days(70)).unwrap(),
+        to: today,
+        service_id: None,
+        counter_id: None,
+        user_id: None,
+    };
+    let (office_cfg, q, now) = (office.state.office.clone(), query.clone(), office.state.store.now());
+    let whole = office
+        .state
+        .store
+        .read(move |c| stats::compute(c, &office_cfg, &q, now))
+        .await
+        .unwrap();
+    let halves = stats::compute_in(&office.state.store, office.state.office.clone(), query, now)
+        .await
+        .unwrap();
+    assert_eq!(u64::from(whole.total.issued), made);
+    assert!(whole.total.satisfaction.as_ref().is_some_and(|s| s.responses > 0));
+    assert_eq!(halves, whole);
+}
