@@ -616,6 +616,8 @@ pub fn write_xlsx_sheets_of(c: &Connection, office: &Office, e: &Export, path: &
     use rust_xlsxwriter::{ExcelDateTime, Format as Look, Workbook};
     let filter = filter(&e.query);
     let mut book = Workbook::new();
+    // Excel's own level: about 30% faster than the default for a file about 5% bigger.
+    book.set_zip_compression_level(3);
     let header = Look::new().set_bold();
     let when = Look::new().set_num_format("dd/mm/yyyy hh:mm:ss");
     let share = Look::new().set_num_format("0.0%");

@@ -74,10 +74,11 @@ pub fn tickets(c: &Connection, f: &Filter, local: &LocalTime, mut each: impl FnM
     // A range that holds a good part of the table's days (a year's half counted beside the other)
     // is read straight through the table, in its order: cheaper than a lookup in the index of days
     // for each row. A shorter one goes through the index.
-    let (first, last): (Option<String>, Option<String>) =
-        c.query_row("SELECT min(office_day), max(office_day) FROM tickets", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+    let (first, last): (Option<String>, Option<String>) = c.query_row(
+        "SELECT (SELECT min(office_day) FROM tickets), (SELECT max(office_day) FROM tickets)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let day = |d: &str| d.parse::<jiff::civil::Date>().ok();
     let span = |a: jiff::civil::Date, b: jiff::civil::Date| a.until(b).map_or(0, |s| s.get_days());
     let whole = match (
