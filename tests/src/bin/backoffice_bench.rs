@@ -266,6 +266,18 @@ async fn main() {
             .write(move |ctx| turno_server::backoffice::create_device(ctx, None, input, &hash))
             .await
             .unwrap();
+        // No daily cap: the measure issues as many tickets as it can.
+        for s in state.store.read(store::office::list_services).await.unwrap() {
+            let config = turno_shared::api::ServiceInput {
+                daily_cap: None,
+                ..s.config
+            };
+            state
+                .store
+                .write(move |ctx| turno_server::backoffice::update_service(ctx, None, s.id, config))
+                .await
+                .unwrap();
+        }
         token
     };
     let server = Arc::new(tokio::task::block_in_place(|| ServerProcess::start(live.path(), &[])));
