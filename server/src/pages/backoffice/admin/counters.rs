@@ -12,8 +12,7 @@ use turno_shared::api::{Counter, CounterInput, ErrorCode, REFERENCE_LANGUAGE, Se
 
 use super::super::{Nav, Staff, error_page, layout, respond};
 use super::{
-    Field, Posted, Problems, active_badge, checkbox, done, engine_problem, fid, flash, ok_of, parse_id, query_pairs,
-    summary,
+    Field, Posted, Problems, active_badge, checkbox, done, fid, flash, ok_of, parse_id, query_pairs, save, summary,
 };
 use crate::AppState;
 use crate::backoffice;
@@ -293,17 +292,14 @@ async fn create(
         Err(p) => return again(&p),
     };
     let by = me.clone();
-    match state
-        .store
-        .write(move |ctx| backoffice::create_counter(ctx, Some(&by), input))
-        .await
-    {
-        Ok(_) => done("/backoffice/counters", "created"),
-        Err(e) => match engine_problem(e, italian) {
-            Ok(p) => again(&p),
-            Err(r) => r,
-        },
-    }
+    save(
+        &state,
+        move |ctx| backoffice::create_counter(ctx, Some(&by), input),
+        italian,
+        |p| again(p),
+        |_| done("/backoffice/counters", "created"),
+    )
+    .await
 }
 
 async fn update(
@@ -341,15 +337,12 @@ async fn update(
         Err(p) => return again(&p),
     };
     let by = me.clone();
-    match state
-        .store
-        .write(move |ctx| backoffice::update_counter(ctx, Some(&by), id, input))
-        .await
-    {
-        Ok(_) => done(&format!("/backoffice/counters/{id}"), "saved"),
-        Err(e) => match engine_problem(e, italian) {
-            Ok(p) => again(&p),
-            Err(r) => r,
-        },
-    }
+    save(
+        &state,
+        move |ctx| backoffice::update_counter(ctx, Some(&by), id, input),
+        italian,
+        |p| again(p),
+        |_| done(&format!("/backoffice/counters/{id}"), "saved"),
+    )
+    .await
 }

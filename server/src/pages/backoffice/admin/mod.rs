@@ -112,6 +112,24 @@ impl Problems {
 
 /// What to do with an error the engine returned for a form: the form again with the problem next
 /// to its field (in Italian when `italian` knows the field), or the error's own page.
+/// Runs one engine operation a form asked for: its answer becomes the page to go to (`then`), a
+/// refusal the form can show brings the form back with it (`again`), anything else an error page.
+pub(super) async fn save<T: Send + 'static>(
+    state: &AppState,
+    op: impl FnOnce(&mut crate::store::WriteCtx<'_>) -> crate::error::Result<T> + Send + 'static,
+    italian: impl Fn(&str, &Error) -> Option<String>,
+    again: impl Fn(&Problems) -> Response,
+    then: impl FnOnce(T) -> Response,
+) -> Response {
+    match state.store.write(op).await {
+        Ok(answer) => then(answer),
+        Err(e) => match engine_problem(e, italian) {
+            Ok(p) => again(&p),
+            Err(r) => r,
+        },
+    }
+}
+
 pub(super) fn engine_problem(e: Error, italian: impl Fn(&str, &Error) -> Option<String>) -> Result<Problems, Response> {
     match e.field() {
         Some(field) => {

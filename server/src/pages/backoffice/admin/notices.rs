@@ -13,8 +13,8 @@ use turno_shared::api::{Localized, Notice, NoticeInput, REFERENCE_LANGUAGE, User
 use super::super::{Nav, Staff, error_page, layout, respond};
 use super::services::{LANGUAGES, lang};
 use super::{
-    Field, Posted, Problems, active_badge, checkbox, done, engine_problem, flash, local_time, ok_of, parse_id,
-    query_pairs, summary,
+    Field, Posted, Problems, active_badge, checkbox, done, flash, local_time, ok_of, parse_id, query_pairs, save,
+    summary,
 };
 use crate::AppState;
 use crate::backoffice;
@@ -285,17 +285,14 @@ async fn create(
         Err(p) => return again(&p),
     };
     let by = me.clone();
-    match state
-        .store
-        .write(move |ctx| backoffice::create_notice(ctx, Some(&by), input))
-        .await
-    {
-        Ok(_) => done("/backoffice/notices", "created"),
-        Err(e) => match engine_problem(e, italian) {
-            Ok(p) => again(&p),
-            Err(r) => r,
-        },
-    }
+    save(
+        &state,
+        move |ctx| backoffice::create_notice(ctx, Some(&by), input),
+        italian,
+        |p| again(p),
+        |_| done("/backoffice/notices", "created"),
+    )
+    .await
 }
 
 async fn update(
@@ -323,17 +320,14 @@ async fn update(
         Err(p) => return again(&p),
     };
     let by = me.clone();
-    match state
-        .store
-        .write(move |ctx| backoffice::update_notice(ctx, Some(&by), id, input))
-        .await
-    {
-        Ok(_) => done(&format!("/backoffice/notices/{id}"), "saved"),
-        Err(e) => match engine_problem(e, italian) {
-            Ok(p) => again(&p),
-            Err(r) => r,
-        },
-    }
+    save(
+        &state,
+        move |ctx| backoffice::update_notice(ctx, Some(&by), id, input),
+        italian,
+        |p| again(p),
+        |_| done(&format!("/backoffice/notices/{id}"), "saved"),
+    )
+    .await
 }
 
 async fn delete(State(state): State<AppState>, Staff(me): Staff, Path(id): Path<String>) -> Response {

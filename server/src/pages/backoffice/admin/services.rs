@@ -18,7 +18,7 @@ use turno_shared::domain::{Code, ServicePrefix, TimeRange, WeeklyHours};
 use super::super::{Nav, Staff, error_page, layout, respond};
 use super::{
     Field, Posted, Problems, active_badge, checkbox, done, engine_problem, flash, local_time, ok_of, parse_id,
-    query_pairs, summary,
+    query_pairs, save, summary,
 };
 use crate::AppState;
 use crate::backoffice::{self, MAX_FORM_BYTES};
@@ -706,17 +706,14 @@ async fn create(
         Err(p) => return again(&p, REFERENCE_LANGUAGE, StatusCode::UNPROCESSABLE_ENTITY),
     };
     let by = me.clone();
-    match state
-        .store
-        .write(move |ctx| backoffice::create_service(ctx, Some(&by), input))
-        .await
-    {
-        Ok(created) => done(&format!("/backoffice/services/{}", created.id), "created"),
-        Err(e) => match engine_problem(e, italian) {
-            Ok(p) => again(&p, REFERENCE_LANGUAGE, StatusCode::UNPROCESSABLE_ENTITY),
-            Err(r) => r,
-        },
-    }
+    save(
+        &state,
+        move |ctx| backoffice::create_service(ctx, Some(&by), input),
+        italian,
+        |p| again(p, REFERENCE_LANGUAGE, StatusCode::UNPROCESSABLE_ENTITY),
+        |created| done(&format!("/backoffice/services/{}", created.id), "created"),
+    )
+    .await
 }
 
 async fn update(
@@ -758,17 +755,14 @@ async fn update(
         Err(p) => return again(&p, REFERENCE_LANGUAGE, StatusCode::UNPROCESSABLE_ENTITY),
     };
     let by = me.clone();
-    match state
-        .store
-        .write(move |ctx| backoffice::update_service(ctx, Some(&by), id, input))
-        .await
-    {
-        Ok(_) => done(&format!("/backoffice/services/{id}"), "saved"),
-        Err(e) => match engine_problem(e, italian) {
-            Ok(p) => again(&p, REFERENCE_LANGUAGE, StatusCode::UNPROCESSABLE_ENTITY),
-            Err(r) => r,
-        },
-    }
+    save(
+        &state,
+        move |ctx| backoffice::update_service(ctx, Some(&by), id, input),
+        italian,
+        |p| again(p, REFERENCE_LANGUAGE, StatusCode::UNPROCESSABLE_ENTITY),
+        |_| done(&format!("/backoffice/services/{id}"), "saved"),
+    )
+    .await
 }
 
 // ----- forms (PDF) -----
