@@ -2,8 +2,8 @@
 //! the services it serves in order of preference, in use or not.
 
 use axum::Router;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -12,7 +12,7 @@ use turno_shared::api::{Counter, CounterInput, ErrorCode, REFERENCE_LANGUAGE, Se
 
 use super::super::{Nav, Staff, error_page, layout, respond};
 use super::{
-    Field, Posted, Problems, active_badge, checkbox, done, fid, flash, ok_of, parse_id, query_pairs, save, summary,
+    Field, PageId, Posted, Problems, active_badge, checkbox, done, fid, flash, ok_of, query_pairs, save, summary,
 };
 use crate::AppState;
 use crate::backoffice;
@@ -238,14 +238,10 @@ async fn load(state: &AppState, id: i64) -> Result<(Counter, Vec<Service>), Resp
 async fn edit_page(
     State(state): State<AppState>,
     Staff(me): Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let query = query_pairs(query);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     let (counter, services) = match load(&state, id).await {
         Ok(found) => found,
         Err(r) => return r,
@@ -263,15 +259,7 @@ async fn edit_page(
     respond(StatusCode::OK, page(&state, &me, &view))
 }
 
-async fn create(
-    State(state): State<AppState>,
-    Staff(me): Staff,
-    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let draft = match Posted::from(form) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+async fn create(State(state): State<AppState>, Staff(me): Staff, draft: Posted) -> Response {
     let services = match services(&state).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -302,20 +290,7 @@ async fn create(
     .await
 }
 
-async fn update(
-    State(state): State<AppState>,
-    Staff(me): Staff,
-    Path(id): Path<String>,
-    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let draft = match Posted::from(form) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+async fn update(State(state): State<AppState>, Staff(me): Staff, PageId(id): PageId, draft: Posted) -> Response {
     let (counter, services) = match load(&state, id).await {
         Ok(found) => found,
         Err(r) => return r,

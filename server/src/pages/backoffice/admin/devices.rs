@@ -2,8 +2,8 @@
 //! once, on the answer to its creation), and revoking one.
 
 use axum::Router;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -12,7 +12,7 @@ use turno_shared::api::{Device, DeviceInput, User};
 use turno_shared::domain::DeviceKind;
 
 use super::super::{Nav, Staff, error_page, layout, respond};
-use super::{Field, Posted, Problems, done, engine_problem, flash, local_time, ok_of, parse_id, query_pairs, summary};
+use super::{Field, PageId, Posted, Problems, done, engine_problem, flash, local_time, ok_of, query_pairs, summary};
 use crate::AppState;
 use crate::auth;
 use crate::backoffice;
@@ -114,15 +114,7 @@ fn list_page(state: &AppState, me: &User, devices: &[Device], d: &Posted, p: &Pr
     layout(state, "Dispositivi", Some(me), Nav::Devices, body)
 }
 
-async fn create(
-    State(state): State<AppState>,
-    Staff(me): Staff,
-    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let d = match Posted::from(form) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+async fn create(State(state): State<AppState>, Staff(me): Staff, d: Posted) -> Response {
     let mut p = Problems::default();
     let name = d.get("name").trim().to_owned();
     if name.is_empty() || name.chars().count() > 60 {
@@ -190,11 +182,7 @@ async fn create(
     )
 }
 
-async fn revoke(State(state): State<AppState>, Staff(me): Staff, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn revoke(State(state): State<AppState>, Staff(me): Staff, PageId(id): PageId) -> Response {
     let result = state
         .store
         .write(move |ctx| backoffice::revoke_device(ctx, Some(&me), id))

@@ -21,7 +21,6 @@ mod services;
 mod users;
 
 use axum::Router;
-use axum::extract::rejection::FormRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -45,10 +44,12 @@ pub fn router() -> Router<AppState> {
 /// The fields a form posted, in order (a name may repeat).
 pub(super) struct Posted(Vec<(String, String)>);
 
-impl Posted {
-    /// The body of an `application/x-www-form-urlencoded` post, or the page saying it was not one.
-    pub(super) fn from(form: Result<axum::Form<Vec<(String, String)>>, FormRejection>) -> Result<Posted, Response> {
-        match form {
+/// The body of an `application/x-www-form-urlencoded` post; a body that is not one gets the page
+/// saying so.
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Posted {
+    type Rejection = Response;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
             Ok(axum::Form(pairs)) => Ok(Posted(pairs)),
             Err(_) => Err(message(
                 StatusCode::BAD_REQUEST,
@@ -57,7 +58,9 @@ impl Posted {
             )),
         }
     }
+}
 
+impl Posted {
     /// The first value of `name`, or "".
     pub(super) fn get(&self, name: &str) -> &str {
         self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
@@ -70,6 +73,20 @@ impl Posted {
 }
 
 /// A record's id in a page's address; a malformed one names no record.
+/// The id in a page's path (`/backoffice/services/3`): anything but a positive number is a page that
+/// does not exist.
+pub(super) struct PageId(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageId {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        let axum::extract::Path(text) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| error_page(Error::not_found("page")))?;
+        parse_id(&text).map(PageId)
+    }
+}
+
 pub(super) fn parse_id(text: &str) -> Result<i64, Response> {
     text.parse::<i64>()
         .ok()

@@ -2,8 +2,8 @@
 //! each with its text per language and the window it is shown in; create, edit, delete.
 
 use axum::Router;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -13,8 +13,7 @@ use turno_shared::api::{Localized, Notice, NoticeInput, REFERENCE_LANGUAGE, User
 use super::super::{Nav, Staff, error_page, layout, respond};
 use super::services::{LANGUAGES, lang};
 use super::{
-    Field, Posted, Problems, active_badge, checkbox, done, flash, local_time, ok_of, parse_id, query_pairs, save,
-    summary,
+    Field, PageId, Posted, Problems, active_badge, checkbox, done, flash, local_time, ok_of, query_pairs, save, summary,
 };
 use crate::AppState;
 use crate::backoffice;
@@ -250,14 +249,10 @@ async fn load(state: &AppState, id: i64) -> Result<Notice, Response> {
 async fn edit_page(
     State(state): State<AppState>,
     Staff(me): Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let query = query_pairs(query);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     match load(&state, id).await {
         Ok(n) => {
             let d = draft_of(&state, &n.config);
@@ -270,15 +265,7 @@ async fn edit_page(
     }
 }
 
-async fn create(
-    State(state): State<AppState>,
-    Staff(me): Staff,
-    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let d = match Posted::from(form) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+async fn create(State(state): State<AppState>, Staff(me): Staff, d: Posted) -> Response {
     let again = |p: &Problems| respond(StatusCode::UNPROCESSABLE_ENTITY, page(&state, &me, None, &d, p, None));
     let input = match parse(&state, &d) {
         Ok(i) => i,
@@ -295,20 +282,7 @@ async fn create(
     .await
 }
 
-async fn update(
-    State(state): State<AppState>,
-    Staff(me): Staff,
-    Path(id): Path<String>,
-    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let d = match Posted::from(form) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+async fn update(State(state): State<AppState>, Staff(me): Staff, PageId(id): PageId, d: Posted) -> Response {
     let again = |p: &Problems| {
         respond(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -330,11 +304,7 @@ async fn update(
     .await
 }
 
-async fn delete(State(state): State<AppState>, Staff(me): Staff, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn delete(State(state): State<AppState>, Staff(me): Staff, PageId(id): PageId) -> Response {
     match state
         .store
         .write(move |ctx| backoffice::delete_notice(ctx, Some(&me), id))

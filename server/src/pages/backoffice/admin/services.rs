@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -17,7 +17,7 @@ use turno_shared::domain::{Code, ServicePrefix, TimeRange, WeeklyHours};
 
 use super::super::{Nav, Staff, error_page, layout, respond};
 use super::{
-    Field, Posted, Problems, active_badge, checkbox, done, engine_problem, flash, local_time, ok_of, parse_id,
+    Field, PageId, Posted, Problems, active_badge, checkbox, done, engine_problem, flash, local_time, ok_of, parse_id,
     query_pairs, save, summary,
 };
 use crate::AppState;
@@ -640,14 +640,10 @@ fn title_of(s: &ServiceInput) -> String {
 async fn edit_page(
     State(state): State<AppState>,
     Staff(me): Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let query = query_pairs(query);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     let (service, forms) = match load(&state, id).await {
         Ok(found) => found,
         Err(r) => return r,
@@ -676,15 +672,7 @@ fn preview_asked(d: &Posted) -> Option<&'static str> {
     (!asked.is_empty()).then(|| lang(asked).code)
 }
 
-async fn create(
-    State(state): State<AppState>,
-    Staff(me): Staff,
-    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let draft = match Posted::from(form) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+async fn create(State(state): State<AppState>, Staff(me): Staff, draft: Posted) -> Response {
     let again = |problems: &Problems, preview_lang: &str, status: StatusCode| {
         let view = View {
             id: None,
@@ -716,20 +704,7 @@ async fn create(
     .await
 }
 
-async fn update(
-    State(state): State<AppState>,
-    Staff(me): Staff,
-    Path(id): Path<String>,
-    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let draft = match Posted::from(form) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+async fn update(State(state): State<AppState>, Staff(me): Staff, PageId(id): PageId, draft: Posted) -> Response {
     let (service, forms) = match load(&state, id).await {
         Ok(found) => found,
         Err(r) => return r,
@@ -770,13 +745,9 @@ async fn update(
 async fn upload_form(
     State(state): State<AppState>,
     Staff(me): Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     let (service, forms) = match load(&state, id).await {
         Ok(found) => found,
         Err(r) => return r,

@@ -2,8 +2,8 @@
 //! account with its first password, and for each account a new password or its deactivation.
 
 use axum::Router;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,8 +13,7 @@ use turno_shared::domain::{Code, Role};
 
 use super::super::{Nav, Staff, error_page, layout, respond};
 use super::{
-    Field, Posted, Problems, active_badge, done, engine_problem, flash, local_time, ok_of, parse_id, query_pairs,
-    summary,
+    Field, PageId, Posted, Problems, active_badge, done, engine_problem, flash, local_time, ok_of, query_pairs, summary,
 };
 use crate::AppState;
 use crate::auth::{self, MIN_PASSWORD_CHARS};
@@ -184,15 +183,7 @@ fn italian(field: &str, e: &Error) -> Option<String> {
     })
 }
 
-async fn create(
-    State(state): State<AppState>,
-    Staff(me): Staff,
-    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let d = match Posted::from(form) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+async fn create(State(state): State<AppState>, Staff(me): Staff, d: Posted) -> Response {
     let mut p = Problems::default();
     let username = d.get("username").trim().parse::<Code>();
     if username.is_err() {
@@ -257,14 +248,10 @@ async fn load(state: &AppState, id: i64) -> Result<User, Response> {
 async fn user_page(
     State(state): State<AppState>,
     Staff(me): Staff,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let query = query_pairs(query);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
     match load(&state, id).await {
         Ok(user) => respond(
             StatusCode::OK,
@@ -304,20 +291,7 @@ fn one_page(state: &AppState, me: &User, u: &User, p: &Problems, ok: Option<&str
     layout(state, &title, Some(me), Nav::Users, body)
 }
 
-async fn new_password(
-    State(state): State<AppState>,
-    Staff(me): Staff,
-    Path(id): Path<String>,
-    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let d = match Posted::from(form) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+async fn new_password(State(state): State<AppState>, Staff(me): Staff, PageId(id): PageId, d: Posted) -> Response {
     let user = match load(&state, id).await {
         Ok(u) => u,
         Err(r) => return r,
@@ -346,11 +320,7 @@ async fn new_password(
     }
 }
 
-async fn deactivate(State(state): State<AppState>, Staff(me): Staff, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn deactivate(State(state): State<AppState>, Staff(me): Staff, PageId(id): PageId) -> Response {
     let by = me.clone();
     let result = state
         .store
