@@ -200,7 +200,8 @@ pub async fn maintenance_pass(state: &AppState, prune: bool) -> Result<Maintenan
         .await
 }
 
-/// Keeps the office day tidy, every `every`: [`maintenance_pass`], pruning once per office day.
+/// Keeps the office day tidy, every `every`: [`maintenance_pass`], pruning once per office day, then
+/// packs the closed days' facts for the statistics ([`stats::pack_closed_days`]).
 pub async fn maintain(state: AppState, every: Duration) {
     let mut shutdown = state.shutdown.clone();
     let mut pruned_day = None;
@@ -217,6 +218,12 @@ pub async fn maintain(state: AppState, every: Duration) {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "maintenance failed"),
+        }
+        // The days just closed (and, the first time, the history before them) packed for the statistics.
+        match stats::pack_closed_days(&state.store, state.office.clone()).await {
+            Ok(0) => {}
+            Ok(days) => tracing::info!(days, "packed the facts of closed office days for the statistics"),
+            Err(e) => tracing::warn!(error = %e, "packing the closed days' facts failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::Connection;
-use turno_shared::stats::{Accumulator, Stats};
+use turno_shared::stats::{Accumulator, RatingRow, Stats, TicketRow, WalkInRow};
 
 use crate::error::{Error, Result};
 use crate::office::Office;
 use crate::store::Store;
+use crate::store::day_facts::{self, Visitor};
 use crate::store::stats::{self as rows, Filter, LocalTime};
 
 /// Which visits to count.
@@ -77,10 +78,20 @@ fn accumulate(
         user_id: q.user_id,
     };
     let local = LocalTime::new(office.tz.clone());
-    let mut acc = Accumulator::new();
-    rows::tickets(c, &filter, &local, |t| acc.ticket(&t))?;
-    rows::walk_ins(c, &filter, &local, |w| acc.walk_in(&w))?;
-    rows::ratings(c, &filter, &local, |r| acc.rating(&r))?;
+    let mut acc = Counting(Accumulator::new());
+    // Closed days from their packed facts, the others (today, days not packed yet) from the tables.
+    let covered = day_facts::replay(c, &filter, &mut acc)?;
+    let mut acc = acc.0;
+    for (from, to) in gaps(q.from, q.to, &covered) {
+        let filter = Filter {
+            from: from.to_string(),
+            to: to.to_string(),
+            ..filter.clone()
+        };
+        rows::tickets(c, &filter, &local, |t| acc.ticket(&t))?;
+        rows::walk_ins(c, &filter, &local, |w| acc.walk_in(&w))?;
+        rows::ratings(c, &filter, &local, |r| acc.rating(&r))?;
+    }
     // Pauses belong to counters and clerks, not to services.
     if let Some((from, to)) = pauses
         && q.service_id.is_none()
@@ -96,4 +107,89 @@ fn accumulate(
         rows::pauses(c, day_start(office, from)?, end, &filter, now, |p| acc.pause(&p))?;
     }
     Ok(acc)
+}
+
+/// Hands packed rows to the accumulator.
+struct Counting(Accumulator);
+
+impl Visitor for Counting {
+    fn ticket(&mut self, t: &TicketRow) {
+        self.0.ticket(t);
+    }
+    fn walk_in(&mut self, w: &WalkInRow) {
+        self.0.walk_in(w);
+    }
+    fn rating(&mut self, r: &RatingRow) {
+        self.0.rating(r);
+    }
+}
+
+/// The runs of days from `from` to `to` that `covered` (in order) leaves out.
+fn gaps(from: Date, to: Date, covered: &[String]) -> Vec<(Date, Date)> {
+    let mut out = Vec::new();
+    let mut next = Some(from);
+    for day in covered.iter().filter_map(|d| d.parse::<Date>().ok()) {
+        if let Some(start) = next
+            && start < day
+        {
+            out.push((start, day.yesterday().unwrap_or(day)));
+        }
+        next = day.tomorrow().ok();
+    }
+    if let Some(start) = next
+        && start <= to
+    {
+        out.push((start, to));
+    }
+    out
+}
+
+/// Packs the facts of the closed office days that have none (or have them in an older layout), one
+/// day per write so that the live office never waits long. Returns how many days it packed.
+pub async fn pack_closed_days(store: &Store, office: Arc<Office>) -> Result<u32> {
+    let today = office.day(store.now());
+    let days = store.read(move |c| day_facts::missing(c, &today)).await?;
+    let mut packed = 0;
+    for day in days {
+        let office = office.clone();
+        let done = store
+            .write(move |ctx| day_facts::store(ctx.conn, &day, &LocalTime::new(office.tz.clone())))
+            .await?;
+        packed += u32::from(done);
+    }
+    Ok(packed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn gaps_are_the_days_not_covered() {
+        let days = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            gaps(d("2026-01-01"), d("2026-01-10"), &[]),
+            vec![(d("2026-01-01"), d("2026-01-10"))]
+        );
+        assert_eq!(
+            gaps(
+                d("2026-01-01"),
+                d("2026-01-10"),
+                &days(&["2026-01-01", "2026-01-02", "2026-01-05"])
+            ),
+            vec![(d("2026-01-03"), d("2026-01-04")), (d("2026-01-06"), d("2026-01-10"))]
+        );
+        assert_eq!(
+            gaps(
+                d("2026-01-01"),
+                d("2026-01-03"),
+                &days(&["2026-01-01", "2026-01-02", "2026-01-03"])
+            ),
+            vec![]
+        );
+    }
 }

@@ -447,7 +447,8 @@ pub struct Accumulator {
     by_hour: Breakdown,
     by_day: Breakdown,
     arrivals: [[u32; 24]; 7],
-    outcomes: BTreeMap<(i64, Code), u32>,
+    /// By service and outcome code: a few dozen, looked up by a row of a million without cloning its code.
+    outcomes: Vec<((i64, Code), u32)>,
     /// By reason (its name), how many and how long.
     pauses: BTreeMap<&'static str, (u32, u64)>,
 }
@@ -477,7 +478,7 @@ impl Accumulator {
         if t.state == TicketState::Done
             && let Some(o) = &t.outcome
         {
-            *self.outcomes.entry((t.service_id, o.clone())).or_default() += 1;
+            self.outcome(t.service_id, o, 1);
         }
         let keys = Keys {
             service: t.service_id,
@@ -491,7 +492,7 @@ impl Accumulator {
     }
 
     pub fn walk_in(&mut self, w: &WalkInRow) {
-        *self.outcomes.entry((w.service_id, w.outcome.clone())).or_default() += 1;
+        self.outcome(w.service_id, &w.outcome, 1);
         let keys = Keys {
             service: w.service_id,
             counter: Some(w.counter_id),
@@ -536,8 +537,8 @@ impl Accumulator {
                 *a += b;
             }
         }
-        for (key, n) in o.outcomes {
-            *self.outcomes.entry(key).or_default() += n;
+        for ((service, code), n) in o.outcomes {
+            self.outcome(service, &code, n);
         }
         for (reason, (count, secs)) in o.pauses {
             let e = self.pauses.entry(reason).or_default();
@@ -546,7 +547,15 @@ impl Accumulator {
         }
     }
 
-    pub fn finish(self) -> Stats {
+    fn outcome(&mut self, service: i64, code: &Code, n: u32) {
+        match self.outcomes.iter_mut().find(|((s, c), _)| *s == service && c == code) {
+            Some((_, count)) => *count += n,
+            None => self.outcomes.push(((service, code.clone()), n)),
+        }
+    }
+
+    pub fn finish(mut self) -> Stats {
+        self.outcomes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Stats {
             total: self.total.finish(0),
             by_service: self.by_service.finish(0),

@@ -234,6 +234,51 @@ CREATE TABLE notices (
     active INTEGER NOT NULL DEFAULT 1
 ) STRICT;
 "#,
+    // 4: the packed facts of closed office days, for the statistics of long ranges; a change to one of
+    // a day's rows (a ticket, a visit without a ticket, a rating) deletes its facts, to be packed again.
+    r#"
+CREATE TABLE day_facts (
+    id INTEGER PRIMARY KEY,
+    office_day TEXT NOT NULL UNIQUE,
+    format INTEGER NOT NULL,
+    codes TEXT NOT NULL,
+    tickets BLOB NOT NULL,
+    walk_ins BLOB NOT NULL,
+    ratings BLOB NOT NULL
+) STRICT;
+
+CREATE TRIGGER day_facts_ticket_added AFTER INSERT ON tickets BEGIN
+    DELETE FROM day_facts WHERE office_day = NEW.office_day;
+END;
+CREATE TRIGGER day_facts_ticket_changed AFTER UPDATE OF office_day, service_id, counter_id, user_id, state,
+    priority, issued_at, first_called_at, called_at, started_at, finished_at, outcome, transfers ON tickets BEGIN
+    DELETE FROM day_facts WHERE office_day IN (OLD.office_day, NEW.office_day);
+END;
+CREATE TRIGGER day_facts_ticket_removed AFTER DELETE ON tickets BEGIN
+    DELETE FROM day_facts WHERE office_day = OLD.office_day;
+END;
+
+CREATE TRIGGER day_facts_walk_in_added AFTER INSERT ON walk_ins BEGIN
+    DELETE FROM day_facts WHERE office_day = NEW.office_day;
+END;
+CREATE TRIGGER day_facts_walk_in_changed AFTER UPDATE OF office_day, service_id, counter_id, user_id, started_at,
+    finished_at, outcome ON walk_ins BEGIN
+    DELETE FROM day_facts WHERE office_day IN (OLD.office_day, NEW.office_day);
+END;
+CREATE TRIGGER day_facts_walk_in_removed AFTER DELETE ON walk_ins BEGIN
+    DELETE FROM day_facts WHERE office_day = OLD.office_day;
+END;
+
+CREATE TRIGGER day_facts_rating_added AFTER INSERT ON ratings BEGIN
+    DELETE FROM day_facts WHERE office_day = (SELECT office_day FROM tickets WHERE id = NEW.ticket_id);
+END;
+CREATE TRIGGER day_facts_rating_changed AFTER UPDATE ON ratings BEGIN
+    DELETE FROM day_facts WHERE office_day IN (SELECT office_day FROM tickets WHERE id IN (OLD.ticket_id, NEW.ticket_id));
+END;
+CREATE TRIGGER day_facts_rating_removed AFTER DELETE ON ratings BEGIN
+    DELETE FROM day_facts WHERE office_day = (SELECT office_day FROM tickets WHERE id = OLD.ticket_id);
+END;
+"#,
 ];
 
 /// The schema version this code writes.

@@ -178,6 +178,17 @@ async fn xlsx_with_a_sheet_each_and_typed_cells() {
     assert_eq!(ratings.rows().count(), 2);
     let events = book.worksheet_range("Eventi").unwrap();
     assert_eq!(events.rows().count(), 1 + 6, "issue, call and finish of two tickets");
+    let at = events
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .position(|c| *c == Data::String("at".into()))
+        .unwrap();
+    assert!(
+        events.rows().skip(1).all(|r| matches!(r[at], Data::DateTime(_))),
+        "the events' times are Excel dates"
+    );
 }
 
 #[tokio::test]

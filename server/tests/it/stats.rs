@@ -257,3 +257,177 @@ async fn a_long_range_counted_in_halves_gives_the_same_figures() {
         &broken[..broken.len().min(5)]
     );
 }
+
+/// The closed days' packed facts give the same figures as the tables, with every filter; a change to
+/// one of a past day's rows (a ticket, a rating) unpacks that day, and packing it again follows it.
+#[tokio::test]
+async fn packed_closed_days_give_the_figures_of_the_tables() {
+    use turno_server::store::day_facts;
+    use turno_server::store::stats::Filter;
+    use turno_server::{history, stats};
+    let office = TestOffice::new().await;
+    let state = office.state.clone();
+    let today = state.office.local(state.store.now()).date();
+    let made = history::generate(
+        &state,
+        today,
+        history::Options {
+            days: 15,
+            tickets_per_day: 40,
+            seed: 11,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(made > 300, "{made} tickets");
+    let from = today.checked_sub(jiff::Span::new().days(30)).unwrap();
+    let queries: Vec<stats::Query> = [
+        (None, None, None),
+        (Some(1), None, None),
+        (None, Some(2), None),
+        (None, None, Some(3)),
+    ]
+    .into_iter()
+    .map(|(service_id, counter_id, user_id)| stats::Query {
+        from,
+        to: today,
+        service_id,
+        counter_id,
+        user_id,
+    })
+    .collect();
+    let all = |queries: Vec<stats::Query>| {
+        let state = state.clone();
+        async move {
+            let mut out = Vec::new();
+            for q in queries {
+                let (o, now) = (state.office.clone(), state.store.now());
+                out.push(state.store.read(move |c| stats::compute(c, &o, &q, now)).await.unwrap());
+            }
+            out
+        }
+    };
+    let packed_days = |state: turno_server::AppState| async move {
+        state
+            .store
+            .read(|c| {
+                let f = Filter {
+                    from: "2000-01-01".into(),
+                    to: "2100-01-01".into(),
+                    ..Filter::default()
+                };
+                struct Nothing;
+                impl day_facts::Visitor for Nothing {
+                    fn ticket(&mut self, _: &turno_shared::stats::TicketRow) {}
+                    fn walk_in(&mut self, _: &turno_shared::stats::WalkInRow) {}
+                    fn rating(&mut self, _: &turno_shared::stats::RatingRow) {}
+                }
+                day_facts::replay(c, &f, &mut Nothing)
+            })
+            .await
+            .unwrap()
+    };
+
+    // From the tables alone, then from the facts of every closed day (weekends included, empty).
+    let tables = all(queries.clone()).await;
+    assert!(tables[0].total.satisfaction.as_ref().is_some_and(|s| s.responses > 0));
+    assert!(
+        tables[1..]
+            .iter()
+            .all(|s| s.total.issued > 0 && s.total.issued < tables[0].total.issued)
+    );
+    assert!(packed_days(state.clone()).await.is_empty());
+    let packed = stats::pack_closed_days(&state.store, state.office.clone())
+        .await
+        .unwrap();
+    let days = packed_days(state.clone()).await;
+    assert_eq!(days.len(), packed as usize);
+    assert!(packed >= 15, "{packed} days packed");
+    assert!(!days.contains(&today.to_string()), "today is still open");
+    assert_eq!(all(queries.clone()).await, tables);
+    // Nothing left to pack.
+    assert_eq!(
+        stats::pack_closed_days(&state.store, state.office.clone())
+            .await
+            .unwrap(),
+        0
+    );
+
+    // A served ticket of a past day turned into a no-show: its day's facts go, the figures follow.
+    let day = state
+        .store
+        .write(|ctx| {
+            let (id, day): (i64, String) = ctx.conn.query_row(
+                "SELECT id, office_day FROM tickets WHERE state = 'done' ORDER BY id LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            ctx.conn.execute(
+                "UPDATE tickets SET state = 'no_show', outcome = NULL WHERE id = ?1",
+                [id],
+            )?;
+            Ok(day)
+        })
+        .await
+        .unwrap();
+    let unpacked = packed_days(state.clone()).await;
+    assert_eq!(unpacked.len(), days.len() - 1);
+    assert!(!unpacked.contains(&day));
+    let changed = all(queries.clone()).await;
+    assert_eq!(changed[0].total.served, tables[0].total.served - 1);
+    assert_eq!(changed[0].total.no_show, tables[0].total.no_show + 1);
+    assert_eq!(
+        stats::pack_closed_days(&state.store, state.office.clone())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(all(queries.clone()).await, changed);
+
+    // A rating removed from a past day unpacks its day too.
+    state
+        .store
+        .write(|ctx| {
+            ctx.conn.execute(
+                "DELETE FROM ratings WHERE ticket_id = (SELECT min(ticket_id) FROM ratings)",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(packed_days(state.clone()).await.len(), days.len() - 1);
+    let fewer = all(queries.clone()).await;
+    let responses = |s: &turno_shared::stats::Stats| s.total.satisfaction.as_ref().map_or(0, |s| s.responses);
+    assert_eq!(responses(&fewer[0]), responses(&changed[0]) - 1);
+    assert_eq!(
+        stats::pack_closed_days(&state.store, state.office.clone())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(all(queries).await, fewer);
+
+    // A past day with a ticket still open is not packed (its figures can still change).
+    let open_day = state
+        .store
+        .write(|ctx| {
+            let day: String = ctx
+                .conn
+                .query_row("SELECT max(office_day) FROM day_facts", [], |r| r.get(0))?;
+            ctx.conn.execute(
+                "UPDATE tickets SET state = 'waiting' WHERE id = (SELECT max(id) FROM tickets WHERE office_day = ?1)",
+                [&day],
+            )?;
+            Ok(day)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        stats::pack_closed_days(&state.store, state.office.clone())
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(!packed_days(state.clone()).await.contains(&open_day));
+}

@@ -16,6 +16,7 @@ const DISPLAY: &str = "97ce94741cf3c6c3a97095c80c5748e475abf193f8ea2a24b379c02fc
 const RELEASED: &[(u32, &str)] = &[
     (1, include_str!("../fixtures/schema-v1.sql")),
     (2, include_str!("../fixtures/schema-v2.sql")),
+    (3, include_str!("../fixtures/schema-v3.sql")),
 ];
 
 const TABLES: &[&str] = &[
@@ -32,11 +33,26 @@ const TABLES: &[&str] = &[
     "ratings",
     "printer_alerts",
     "feed",
+    // Since version 3.
+    "walk_ins",
+    "extra_services",
+    "audit_log",
+    "forms",
+    "notices",
 ];
 
+/// The rows of each table of `TABLES` the database has.
 fn rows(c: &rusqlite::Connection) -> Vec<(String, i64)> {
     TABLES
         .iter()
+        .filter(|t| {
+            c.query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [t],
+                |_| Ok(()),
+            )
+            .is_ok()
+        })
         .map(|t| {
             let n = c
                 .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
@@ -77,12 +93,42 @@ async fn every_released_schema_upgrades_with_its_data_and_works_the_next_day() {
             .await
             .unwrap();
         assert_eq!(version_now, SCHEMA_VERSION, "v{version} migrated");
+        let after: Vec<_> = after
+            .into_iter()
+            .filter(|(t, _)| before.iter().any(|(b, _)| b == t))
+            .collect();
         assert_eq!(after, before, "v{version}: rows kept");
         assert_eq!((integrity.as_str(), broken_keys), ("ok", 0), "v{version}");
 
         // The next morning: yesterday's open tickets are closed, numbers start again.
         let done = maintenance_pass(&office.state, true).await.unwrap();
         assert_eq!(done.expired, 4, "v{version}: three waiting and one called yesterday");
+        // Yesterday, now closed, is packed for the statistics, which stay what the tables say.
+        let yesterday = turno_server::stats::Query {
+            from: "2026-11-30".parse().unwrap(),
+            to: "2026-11-30".parse().unwrap(),
+            service_id: None,
+            counter_id: None,
+            user_id: None,
+        };
+        let figures = |office: &TestOffice| {
+            let (state, q) = (office.state.clone(), yesterday.clone());
+            async move {
+                let (o, now) = (state.office.clone(), state.store.now());
+                state
+                    .store
+                    .read(move |c| turno_server::stats::compute(c, &o, &q, now))
+                    .await
+                    .unwrap()
+            }
+        };
+        let from_tables = figures(&office).await;
+        assert_eq!(from_tables.total.issued, 8, "v{version}");
+        let packed = turno_server::stats::pack_closed_days(&office.state.store, office.state.office.clone())
+            .await
+            .unwrap();
+        assert_eq!(packed, 1, "v{version}: yesterday packed");
+        assert_eq!(figures(&office).await, from_tables, "v{version}: packed yesterday");
         let maria = office.login("mrossi").await;
         let a = office
             .call("POST", "/api/v1/counters/1/session", Some(&maria), None)
