@@ -332,6 +332,20 @@ fn local(office: &Office, ms: i64) -> Option<jiff::Zoned> {
     Timestamp::from_millisecond(ms).ok().map(|t| office.local(t))
 }
 
+/// Lowers the calling thread's scheduling priority (nice 10): an export of a year shares the office
+/// server's cores with the live office, which must not wait for it. Only ever lowered: a thread that
+/// calls this keeps the lower priority until it ends.
+pub fn yield_to_live_office() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `gettid` and `setpriority` only read their integer arguments; on Linux `PRIO_PROCESS`
+    // with a thread id sets that thread's nice value. A failure leaves the priority as it was.
+    unsafe {
+        let tid = libc::gettid();
+        let now = libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t);
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, now.max(10));
+    }
+}
+
 /// Whether a column holds times: `at`, `issued_at`, ….
 fn is_time_column(name: &str) -> bool {
     name == "at" || name.ends_with("_at")
@@ -834,7 +848,10 @@ pub fn download(state: &crate::AppState, export: Export) -> axum::response::Resp
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let store = state.store.clone();
     let office = state.office.clone();
-    tokio::task::spawn_blocking(move || {
+    // A thread of its own (not one of the runtime's blocking pool, which a lowered priority would stay
+    // with), yielding to the live office.
+    let spawned = std::thread::Builder::new().name("export".into()).spawn(move || {
+        yield_to_live_office();
         let mut out = ChannelWriter {
             tx: tx.clone(),
             buf: Vec::with_capacity(ChannelWriter::CHUNK),
@@ -857,6 +874,9 @@ pub fn download(state: &crate::AppState, export: Export) -> axum::response::Resp
             let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
         }
     });
+    if let Err(e) = spawned {
+        return Error::Unavailable(format!("no thread for the export: {e}")).into_response();
+    }
     let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
     (headers, body).into_response()
 }
@@ -864,6 +884,23 @@ pub fn download(state: &crate::AppState, export: Export) -> axum::response::Resp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn an_export_thread_yields_to_the_live_office() {
+        let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+        let (before, after) = std::thread::spawn(move || {
+            let before = nice();
+            yield_to_live_office();
+            (before, nice())
+        })
+        .join()
+        .unwrap();
+        let mine = nice();
+        assert_eq!(before, mine, "a new thread starts at its parent's priority");
+        assert_eq!(after, mine.max(10));
+        assert!(mine < 10, "the test itself runs at nice {mine}: nothing to see");
+    }
 
     #[test]
     fn times_are_the_serials_excel_dates_would_write() {

@@ -325,6 +325,8 @@ fn export(args: ExportArgs) -> Result<(), String> {
         table: args.table,
     };
     let office = state.office.clone();
+    // Run beside a live office server, the export gives way to it.
+    exports::yield_to_live_office();
     state
         .store
         .read_blocking(|c| match export.format {
