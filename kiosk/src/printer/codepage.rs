@@ -382,6 +382,16 @@ impl Numbering {
         }
     }
 
+    /// This numbering with `code_page`'s number selecting its table (a printer whose settings give
+    /// that number).
+    pub fn with(mut self, code_page: CodePage) -> Self {
+        if let Some(number) = code_page.number {
+            self.tables.retain(|(n, _)| *n != number);
+            self.tables.push((number, code_page.table));
+        }
+        self
+    }
+
     /// The table `ESC t number` selects, if this numbering has one there.
     pub fn table(&self, number: u8) -> Option<Table> {
         self.tables.iter().find(|(n, _)| *n == number).map(|&(_, t)| t)

@@ -268,6 +268,20 @@ fn print_test_prints_the_page_on_the_configured_printer() {
     let page = decode(&std::fs::read(&other).unwrap());
     check_test_page(&page, CodePage::epson(Table::Pc858));
 
+    // The console driver reads the page as a printer with the configured number would.
+    let out = run(&[
+        "print-test",
+        "--printer",
+        "console",
+        "--paper",
+        "58",
+        "--code-page",
+        "WPC1252:71",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains(&format!("|{TEST_LETTERS:^32}|")), "{said}");
+
     // A wrong table is refused with the list of tables.
     let out = run(&["print-test", "--printer", "console", "--code-page", "PC999"]);
     assert!(!out.status.success());
