@@ -179,7 +179,37 @@ impl Config {
 
 fn read_file(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    parse_file(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The keys of the `[printer]` table: serde cannot refuse unknown ones there (the driver's keys are
+/// flattened in), so a misspelt `code_page` would silently leave PC858.
+const PRINTER_KEYS: [&str; 11] = [
+    "driver",
+    "host",
+    "port",
+    "vendor_id",
+    "product_id",
+    "path",
+    "baud_rate",
+    "paper",
+    "code_page",
+    "code_page_number",
+    "missing_characters",
+];
+
+fn parse_file(text: &str) -> Result<FileConfig, String> {
+    let file: FileConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    if let Some(printer) = table.get("printer").and_then(toml::Value::as_table)
+        && let Some(key) = printer.keys().find(|k| !PRINTER_KEYS.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "unknown key `{key}` in [printer]; the keys are {}",
+            PRINTER_KEYS.join(", ")
+        ));
+    }
+    Ok(file)
 }
 
 fn checked_url(url: &str) -> Result<String, String> {
@@ -255,5 +285,9 @@ mod tests {
             "at least 30",
         );
         assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
+        let err = parse_file("[printer]\ndriver = \"console\"\ncodepage = \"PC850\"").unwrap_err();
+        assert!(err.contains("`codepage`") && err.contains("code_page_number"), "{err}");
+        let f = parse_file("[printer]\ndriver = \"console\"\ncode_page = \"PC850\"\ncode_page_number = 2").unwrap();
+        assert_eq!(f.printer.unwrap().code_page().number, Some(2));
     }
 }
