@@ -42,7 +42,7 @@ use turno_kiosk::backend::NetBackend;
 use turno_kiosk::controller::{PrintState, Screen, Timing};
 use turno_kiosk::kiosk::{self, Kiosk, TicketSettings};
 use turno_kiosk::lang::Language;
-use turno_kiosk::printer::{FakePrinter, PaperWidth, TicketPrint, encode_ticket, open_transport, print_ticket};
+use turno_kiosk::printer::{FakePrinter, PaperWidth, TicketPrint, encode_ticket_for, open_transport, print_ticket};
 use turno_shared::api::{IssueRequest, IssuedTicket, ServiceView};
 use turno_shared::client::Client;
 use turno_shared::domain::Priority;
@@ -330,8 +330,10 @@ fn kiosk_phase(ui: &Ui, printer: &FakePrinter, tickets: usize, label: &str) {
     }
 }
 
-/// The ticket the kiosk prints for `issued`, its labels read from the window in Italian.
-fn ticket_print(
+/// The ticket the kiosk prints for `issued`, its labels read from the window in Italian: the
+/// kiosk's own function, no copy. The kiosk's tests compile this file and check that it is the ticket
+/// the kiosk hands to its printer (`tests/it/bench_ticket.rs`).
+pub fn ticket_print(
     window: &KioskWindow,
     office_name: &str,
     url: &str,
@@ -375,18 +377,19 @@ fn baselines(rt: &Runtime, office: &Office, printer: &FakePrinter, tickets: usiz
 
     let window = KioskWindow::new().expect("window");
     let ticket = ticket_print(&window, &view.name, &office.url, &last.expect("a ticket"), &service);
-    let bytes = encode_ticket(&ticket).len();
-    let mut transport = open_transport(&printer.config(PaperWidth::Mm80)).expect("transport");
+    let config = printer.config(PaperWidth::Mm80);
+    let bytes = encode_ticket_for(&ticket, config.text_encoding()).len();
+    let mut transport = open_transport(&config).expect("transport");
     let (mut encode, mut to_cut, mut to_return) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..tickets + 5 {
         printer.clear();
         let start = Instant::now();
-        std::hint::black_box(encode_ticket(&ticket));
+        std::hint::black_box(encode_ticket_for(&ticket, config.text_encoding()));
         let encoded = start.elapsed();
         let (cut, returned) = std::thread::scope(|scope| {
             let cut = scope.spawn(|| printer.wait_until(DEADLINE, |p| p.cuts() > 0).then(Instant::now));
             let start = Instant::now();
-            print_ticket(transport.as_mut(), &ticket).expect("printed");
+            print_ticket(transport.as_mut(), &ticket, config.text_encoding()).expect("printed");
             let returned = start.elapsed();
             let cut = cut.join().expect("printer waiter").expect("no cut");
             (cut - start, returned)

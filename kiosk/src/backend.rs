@@ -160,8 +160,9 @@ impl PrinterWorker {
     }
 
     fn print(&mut self, job: PrintJob) {
+        let text = self.config.text_encoding();
         let result = match self.transport() {
-            Some(t) => print_ticket(t.as_mut(), &job.ticket),
+            Some(t) => print_ticket(t.as_mut(), &job.ticket, text),
             None => {
                 self.outbox.send(Input::Printed {
                     ticket_id: job.ticket_id,

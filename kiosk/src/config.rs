@@ -13,7 +13,12 @@
 //! driver = "network"
 //! host = "192.168.1.50"
 //! paper = 80
+//! code_page = "PC858"          # the printer's character table (see `printer::PrinterConfig`)
+//! code_page_number = 19        # the ESC t number this printer gives it; Epson's by default
 //! ```
+//!
+//! `turno-kiosk print-test` prints a test page on the configured printer (only the `[printer]`
+//! table and the printer flags are needed).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,7 +27,7 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::controller::MIN_IDLE_TIMEOUT;
-use crate::printer::{PaperWidth, PrinterConfig, PrinterDriver};
+use crate::printer::{CodePage, PaperWidth, PrinterConfig, PrinterDriver};
 
 /// The kiosk's settings, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,8 +63,10 @@ pub struct FileConfig {
 #[derive(Debug, Default, Parser)]
 #[command(name = "turno-kiosk", version)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// A TOML configuration file; flags override it.
-    #[arg(long, short, env = "TURNO_KIOSK_CONFIG")]
+    #[arg(long, short, env = "TURNO_KIOSK_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// The office server's address.
     #[arg(long, env = "TURNO_KIOSK_SERVER")]
@@ -74,17 +81,53 @@ pub struct Args {
     #[arg(long, env = "TURNO_KIOSK_CA_FILE")]
     pub ca_file: Option<PathBuf>,
     /// The printer: network:HOST[:PORT], usb:VID:PID, serial:PATH[:BAUD], file:PATH or console.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub printer: Option<PrinterDriver>,
     /// Paper width in millimetres: 58 or 80.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub paper: Option<PaperWidth>,
+    /// The printer's code page: TABLE or TABLE:N, where N is the ESC t number this printer gives the
+    /// table (Epson's by default): PC858, PC850:2, WPC1252:16, ASCII…
+    #[arg(long, global = true)]
+    pub code_page: Option<CodePage>,
     /// Seconds without a touch before going back to the start (at least 30).
     #[arg(long)]
     pub idle_timeout: Option<u64>,
     /// Run in a window instead of full screen (development).
     #[arg(long)]
     pub windowed: bool,
+}
+
+/// What to do instead of running the kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Print a test page on the configured printer: the code page's name and number, the Italian
+    /// accented letters and € as text and as an image, a QR code and a barcode.
+    PrintTest,
+}
+
+/// The printer settings of the file named by `args`, if any, with the printer flags laid over them
+/// (for `print-test`, which needs neither server nor token).
+pub fn load_printer(args: &Args) -> Result<PrinterConfig, String> {
+    let file = match &args.config {
+        Some(path) => read_file(path)?,
+        None => FileConfig::default(),
+    };
+    Ok(printer_config(file.printer, args))
+}
+
+fn printer_config(file: Option<PrinterConfig>, args: &Args) -> PrinterConfig {
+    let mut printer = file.unwrap_or(PrinterConfig::new(PrinterDriver::Console, PaperWidth::default()));
+    if let Some(driver) = &args.printer {
+        printer.driver = driver.clone();
+    }
+    if let Some(paper) = args.paper {
+        printer.paper = paper;
+    }
+    if let Some(code_page) = args.code_page {
+        printer.set_code_page(code_page);
+    }
+    printer
 }
 
 impl Config {
@@ -98,6 +141,7 @@ impl Config {
     }
 
     pub fn merge(file: FileConfig, args: Args) -> Result<Config, String> {
+        let printer = printer_config(file.printer, &args);
         let server = args
             .server
             .or(file.server)
@@ -112,16 +156,6 @@ impl Config {
             .or(file.token)
             .filter(|t| !t.trim().is_empty())
             .ok_or("the kiosk's device token is missing: give --token or `token` in the file")?;
-        let mut printer = file.printer.unwrap_or(PrinterConfig {
-            driver: PrinterDriver::Console,
-            paper: PaperWidth::default(),
-        });
-        if let Some(driver) = args.printer {
-            printer.driver = driver;
-        }
-        if let Some(paper) = args.paper {
-            printer.paper = paper;
-        }
         let idle = args.idle_timeout.or(file.idle_timeout_secs).unwrap_or(60);
         let idle_timeout = Duration::from_secs(idle);
         if idle_timeout < MIN_IDLE_TIMEOUT {
@@ -145,7 +179,37 @@ impl Config {
 
 fn read_file(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    parse_file(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The keys of the `[printer]` table: serde cannot refuse unknown ones there (the driver's keys are
+/// flattened in), so a misspelt `code_page` would silently leave PC858.
+const PRINTER_KEYS: [&str; 11] = [
+    "driver",
+    "host",
+    "port",
+    "vendor_id",
+    "product_id",
+    "path",
+    "baud_rate",
+    "paper",
+    "code_page",
+    "code_page_number",
+    "missing_characters",
+];
+
+fn parse_file(text: &str) -> Result<FileConfig, String> {
+    let file: FileConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    if let Some(printer) = table.get("printer").and_then(toml::Value::as_table)
+        && let Some(key) = printer.keys().find(|k| !PRINTER_KEYS.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "unknown key `{key}` in [printer]; the keys are {}",
+            PRINTER_KEYS.join(", ")
+        ));
+    }
+    Ok(file)
 }
 
 fn checked_url(url: &str) -> Result<String, String> {
@@ -221,5 +285,9 @@ mod tests {
             "at least 30",
         );
         assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
+        let err = parse_file("[printer]\ndriver = \"console\"\ncodepage = \"PC850\"").unwrap_err();
+        assert!(err.contains("`codepage`") && err.contains("code_page_number"), "{err}");
+        let f = parse_file("[printer]\ndriver = \"console\"\ncode_page = \"PC850\"\ncode_page_number = 2").unwrap();
+        assert_eq!(f.printer.unwrap().code_page().number, Some(2));
     }
 }

@@ -1,10 +1,17 @@
 //! A made-up office and the way to every screen (feature `test-support`): the screenshots and the
-//! accessibility test visit each screen by feeding the controller, with no server.
+//! accessibility test visit each screen by feeding the controller, with no server. The benchmarks
+//! and examples print [`ticket_print`], the kiosk's own ticket for [`issued`].
 
 use turno_shared::api::{ErrorCode, IssuedTicket, Localized, OfficeView, ServiceView, TicketView};
 use turno_shared::domain::{Priority, Rating, TicketState};
 
 use crate::controller::{Failure, Input};
+use crate::kiosk::{self, TicketSettings};
+use crate::lang::Language;
+use crate::printer::{PaperWidth, TicketPrint};
+
+/// The base of the QR codes' links of [`ticket_print`].
+pub const PUBLIC_URL: &str = "http://kiosk.test";
 
 fn service(id: i64, prefix: char, it: &str, en: &str, waiting: u32, wait: Option<u32>) -> ServiceView {
     ServiceView {
@@ -127,6 +134,29 @@ pub fn issued() -> IssuedTicket {
         people_ahead: 7,
         estimated_wait_minutes: Some(25),
     }
+}
+
+/// The ticket the kiosk prints for [`issued`] (the first service of [`office`]) in `language`, on
+/// `paper`: built by the kiosk's own [`kiosk::ticket_print`] with its words read from `window` after
+/// selecting `language`'s translation (which stays selected). Benchmarks and examples print this,
+/// never a ticket of their own making.
+pub fn ticket_print(window: &turno_ui::KioskWindow, language: Language, paper: PaperWidth) -> TicketPrint {
+    if let Err(e) = slint::select_bundled_translation(language.bundle_name()) {
+        tracing::warn!(%language, error = %e, "no translation for this language");
+    }
+    let office = office();
+    let settings = TicketSettings {
+        public_url: PUBLIC_URL.to_owned(),
+        paper,
+    };
+    kiosk::ticket_print(
+        window,
+        &office.name,
+        &settings,
+        &issued(),
+        &office.services[0],
+        language,
+    )
 }
 
 /// Every screen by name, with the inputs that lead there from a fresh kiosk with [`office`] loaded.

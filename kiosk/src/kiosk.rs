@@ -98,38 +98,27 @@ pub fn ticket_print(
     language: Language,
 ) -> TicketPrint {
     let texts = window.global::<TicketTexts>();
-    let lang = language.code();
-    TicketPrint {
-        office_name: office_name.to_owned(),
-        issued_at: issued
-            .ticket
-            .issued_at
-            .to_zoned(jiff::tz::TimeZone::system())
-            .strftime("%d/%m/%Y %H:%M")
-            .to_string(),
-        service_name: service.name.get(lang).to_owned(),
-        number: issued.ticket.number.to_string(),
-        priority: issued.ticket.priority == turno_shared::domain::Priority::Priority,
-        people_ahead: issued.people_ahead,
-        estimated_wait_minutes: issued.estimated_wait_minutes,
-        documents: service.documents.iter().map(|d| d.get(lang).to_owned()).collect(),
-        status_url: format!("{}{}", settings.public_url, issued.status_path),
-        rating_code: issued.rating_code,
-        language: lang.to_owned(),
-        labels: TicketLabels {
-            people_ahead: texts.get_people_ahead().into(),
-            estimated_wait: texts.get_estimated_wait().into(),
-            minutes: texts.get_minutes().into(),
-            wait_unknown: texts.get_wait_unknown().into(),
-            documents: texts.get_documents().into(),
-            follow_your_turn: texts.get_follow_your_turn().into(),
-            rate_your_visit: texts.get_rate_your_visit().into(),
-            rating_code: texts.get_rating_code().into(),
-            priority: texts.get_priority().into(),
-            footer: texts.get_footer().into(),
-        },
-        paper: settings.paper,
-    }
+    let labels = TicketLabels {
+        people_ahead: texts.get_people_ahead().into(),
+        estimated_wait: texts.get_estimated_wait().into(),
+        minutes: texts.get_minutes().into(),
+        wait_unknown: texts.get_wait_unknown().into(),
+        documents: texts.get_documents().into(),
+        follow_your_turn: texts.get_follow_your_turn().into(),
+        rate_your_visit: texts.get_rate_your_visit().into(),
+        rating_code: texts.get_rating_code().into(),
+        priority: texts.get_priority().into(),
+        footer: texts.get_footer().into(),
+    };
+    TicketPrint::from_issued(
+        issued,
+        service,
+        office_name,
+        &settings.public_url,
+        settings.paper,
+        language.code(),
+        labels,
+    )
 }
 
 /// The running kiosk on the UI thread.

@@ -1,5 +1,6 @@
 //! The citizen kiosk's program: reads the configuration, starts the tokio runtime and the printer,
-//! opens the full-screen window and runs the UI until it is closed.
+//! opens the full-screen window and runs the UI until it is closed. `turno-kiosk print-test` prints
+//! the printer's test page instead.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use clap::Parser;
 use slint::ComponentHandle;
 use turno_kiosk::backend::NetBackend;
-use turno_kiosk::config::{Args, Config};
+use turno_kiosk::config::{self, Args, Command, Config};
 use turno_kiosk::controller::Timing;
 use turno_kiosk::kiosk::{self, Kiosk, TicketSettings};
 use turno_shared::client::Client;
@@ -17,7 +18,11 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = match Config::load(Args::parse()) {
+    let args = Args::parse();
+    if args.command == Some(Command::PrintTest) {
+        return print_test(&args);
+    }
+    let config = match Config::load(args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("turno-kiosk: {e}");
@@ -28,6 +33,45 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("turno-kiosk: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints the test page on the configured printer and says what was sent.
+fn print_test(args: &Args) -> ExitCode {
+    let printer = match config::load_printer(args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("turno-kiosk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut transport = match turno_kiosk::printer::open_transport(&printer) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("turno-kiosk: cannot open the printer {}: {e}", printer.driver);
+            return ExitCode::FAILURE;
+        }
+    };
+    match turno_kiosk::printer::print_test_page(transport.as_mut(), &printer) {
+        Ok(report) => {
+            println!(
+                "test page sent to {} ({} bytes): code page {}, missing characters as {:?}, {} paper",
+                printer.driver,
+                report.bytes_sent,
+                printer.code_page(),
+                printer.missing_characters,
+                printer.paper
+            );
+            println!(
+                "the line under \"text:\" must read as the one under \"raster:\"; if it does not, set the \
+                 code_page and code_page_number that the printer's self-test page lists"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("turno-kiosk: test page not printed: {e}");
             ExitCode::FAILURE
         }
     }

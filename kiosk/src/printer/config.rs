@@ -7,7 +7,15 @@
 //! host = "192.168.1.50"
 //! port = 9100            # optional, 9100 by default
 //! paper = 80             # 58 or 80 (mm); also "58", "80", "58mm", "80mm"; 80 by default
+//! code_page = "PC858"    # the printer's character table for text; PC858 by default
+//! code_page_number = 19  # the ESC t number that selects it on this printer; Epson's by default
+//! missing_characters = "raster"  # or "nearest": lines with characters the table lacks
 //! ```
+//!
+//! The tables: PC858, PC850, PC437, WPC1252, ISO8859-15, PC852, PC860, PC863, PC865, PC866, WPC1250,
+//! WPC1251, ISO8859-2, and ASCII (no `ESC t` at all: every line with another character is printed as
+//! an image). Printers number the tables differently; their self-test page lists theirs, and
+//! `turno-kiosk print-test` shows what the chosen table and number print.
 //!
 //! The other drivers: `driver = "usb"` with `vendor_id = 0x0416` and `product_id = 0x5011`;
 //! `driver = "serial"` with `path = "/dev/ttyUSB0"` and `baud_rate = 38400` (9600 by default);
@@ -19,6 +27,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::codepage::{CodePage, MissingCharacters, Table, TextEncoding};
 
 /// Default TCP port of a network printer (raw printing, "JetDirect").
 pub const DEFAULT_NETWORK_PORT: u16 = 9100;
@@ -255,7 +265,8 @@ impl FromStr for PrinterDriver {
     }
 }
 
-/// The printer section of the kiosk configuration: the driver's keys sit beside `paper` in one table.
+/// The printer section of the kiosk configuration: the driver's keys sit beside `paper` and the
+/// code page in one table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrinterConfig {
     /// How to reach the printer.
@@ -264,6 +275,55 @@ pub struct PrinterConfig {
     /// Paper roll width; 80 mm when absent.
     #[serde(default)]
     pub paper: PaperWidth,
+    /// The character table text is printed from; PC858 when absent.
+    #[serde(default)]
+    pub code_page: Table,
+    /// The `ESC t` number that selects [`Self::code_page`] on this printer; Epson's number for the
+    /// table when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_page_number: Option<u8>,
+    /// What becomes of a paragraph holding a character the table lacks; raster when absent.
+    #[serde(default)]
+    pub missing_characters: MissingCharacters,
+}
+
+impl PrinterConfig {
+    /// A printer reached by `driver` with the defaults: PC858 as Epson numbers it, raster for what
+    /// it lacks.
+    pub fn new(driver: PrinterDriver, paper: PaperWidth) -> Self {
+        Self {
+            driver,
+            paper,
+            code_page: Table::default(),
+            code_page_number: None,
+            missing_characters: MissingCharacters::default(),
+        }
+    }
+
+    /// The table and number to select.
+    pub fn code_page(&self) -> CodePage {
+        match (self.code_page, self.code_page_number) {
+            (Table::Ascii, _) | (_, None) => CodePage::epson(self.code_page),
+            (table, Some(number)) => CodePage {
+                table,
+                number: Some(number),
+            },
+        }
+    }
+
+    /// Sets the table and number (the `--code-page` flag).
+    pub fn set_code_page(&mut self, code_page: CodePage) {
+        self.code_page = code_page.table;
+        self.code_page_number = code_page.number;
+    }
+
+    /// How text is encoded for this printer.
+    pub fn text_encoding(&self) -> TextEncoding {
+        TextEncoding {
+            code_page: self.code_page(),
+            missing: self.missing_characters,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -332,6 +392,39 @@ mod tests {
             "console:x",
         ] {
             assert!(bad.parse::<PrinterDriver>().is_err(), "{bad:?} should not parse");
+        }
+    }
+
+    #[test]
+    fn the_code_page_is_set_by_table_and_number() {
+        let config: PrinterConfig = toml::from_str("driver = \"console\"").unwrap();
+        assert_eq!(config.code_page(), CodePage::epson(Table::Pc858));
+        assert_eq!(config.code_page().number, Some(19));
+        assert_eq!(config.missing_characters, MissingCharacters::Raster);
+        let config: PrinterConfig = toml::from_str(
+            "driver = \"serial\"\npath = \"/dev/ttyS0\"\ncode_page = \"WPC1252\"\ncode_page_number = 71\n\
+             missing_characters = \"nearest\"",
+        )
+        .unwrap();
+        assert_eq!(
+            config.text_encoding(),
+            TextEncoding {
+                code_page: CodePage {
+                    table: Table::Wpc1252,
+                    number: Some(71)
+                },
+                missing: MissingCharacters::Nearest,
+            }
+        );
+        let config: PrinterConfig = toml::from_str("driver = \"console\"\ncode_page = \"pc850\"").unwrap();
+        assert_eq!(config.code_page().number, Some(2), "Epson's number by default");
+        for bad in [
+            "driver = \"console\"\ncode_page = \"PC999\"",
+            "driver = \"console\"\ncode_page_number = 256",
+            "driver = \"console\"\nmissing_characters = \"drop\"",
+        ] {
+            let err = toml::from_str::<PrinterConfig>(bad).unwrap_err().to_string();
+            assert!(!err.is_empty(), "{bad}");
         }
     }
 

@@ -2,13 +2,14 @@
 //! page with their size, emphasis and justification, QR and barcode payloads, raster images, code
 //! page selections, cuts and status queries. It reads what `encode_ticket` writes (and the common
 //! commands around it); tests and the fake printer check tickets with it, and the console driver
-//! prints tickets through it.
+//! prints tickets through it. [`decode_with`] reads the bytes as a printer with another numbering of
+//! its code pages would print them.
 
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 
 use super::barcode::{code128_modules, decode_code128};
-use super::codepage;
+use super::codepage::{Numbering, Table};
 
 /// Horizontal justification (`ESC a`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,6 +134,8 @@ pub enum Item {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Decoded {
     pub items: Vec<Item>,
+    /// The numbering `ESC t` was read with.
+    pub numbering: Numbering,
 }
 
 impl Decoded {
@@ -248,7 +251,10 @@ impl fmt::Display for Decoded {
         for item in &self.items {
             match item {
                 Item::Init => writeln!(f, "[init]")?,
-                Item::CodePage(page) => writeln!(f, "[code page {page}{}]", code_page_name(*page))?,
+                Item::CodePage(page) => match self.numbering.table(*page) {
+                    Some(table) => writeln!(f, "[code page {page} {table}]")?,
+                    None => writeln!(f, "[code page {page}]")?,
+                },
                 Item::Justify(j) => writeln!(f, "[{}]", format!("{j:?}").to_lowercase())?,
                 Item::Bold(on) => writeln!(f, "[bold {}]", if *on { "on" } else { "off" })?,
                 Item::Reverse(on) => writeln!(f, "[reverse {}]", if *on { "on" } else { "off" })?,
@@ -288,22 +294,27 @@ impl fmt::Display for Decoded {
     }
 }
 
-fn code_page_name(page: u8) -> &'static str {
-    match page {
-        codepage::PC437 => " PC437",
-        codepage::PC858 => " PC858",
-        _ => "",
-    }
+/// Decodes a stream of ESC/POS bytes as a printer with Epson's numbering of code pages prints it.
+pub fn decode(bytes: &[u8]) -> Decoded {
+    decode_with(bytes, &Numbering::epson())
 }
 
-/// Decodes a stream of ESC/POS bytes.
-pub fn decode(bytes: &[u8]) -> Decoded {
-    let mut decoder = Decoder::default();
+/// Decodes a stream of ESC/POS bytes as a printer that numbers its code pages by `numbering` prints
+/// it: after `ESC t n`, text comes from the table its `n` selects (U+FFFD above 0x7F where it has
+/// none); before any, from PC437, the power-on default.
+pub fn decode_with(bytes: &[u8], numbering: &Numbering) -> Decoded {
+    let mut decoder = Decoder {
+        numbering,
+        ..Decoder::default()
+    };
     for (command, _) in commands(bytes) {
         decoder.apply(command);
     }
     decoder.flush_line();
-    Decoded { items: decoder.items }
+    Decoded {
+        items: decoder.items,
+        numbering: numbering.clone(),
+    }
 }
 
 /// `bytes` without its real-time status queries (`DLE EOT n`) found between commands: what a
@@ -498,9 +509,11 @@ fn read_command(b: &[u8]) -> (Command<'_>, usize) {
 }
 
 /// The printer state that gives commands their meaning.
-struct Decoder {
+struct Decoder<'n> {
+    numbering: &'n Numbering,
     items: Vec<Item>,
-    code_page: u8,
+    /// The selected table; `None` after an `ESC t` this numbering does not know.
+    table: Option<Table>,
     justify: Justify,
     bold: bool,
     reverse: bool,
@@ -513,11 +526,13 @@ struct Decoder {
     qr_data: Vec<u8>,
 }
 
-impl Default for Decoder {
+impl Default for Decoder<'_> {
     fn default() -> Self {
+        static EPSON: std::sync::LazyLock<Numbering> = std::sync::LazyLock::new(Numbering::epson);
         Self {
+            numbering: &EPSON,
             items: Vec::new(),
-            code_page: codepage::PC437,
+            table: Some(Table::Pc437),
             justify: Justify::Left,
             bold: false,
             reverse: false,
@@ -532,11 +547,15 @@ impl Default for Decoder {
     }
 }
 
-impl Decoder {
+impl Decoder<'_> {
     fn apply(&mut self, command: Command<'_>) {
         match command {
             Command::Char(byte) => {
-                let c = codepage::decode_byte(self.code_page, byte);
+                let c = match self.table {
+                    Some(table) => table.decode_byte(byte),
+                    None if byte.is_ascii() => Table::Ascii.decode_byte(byte),
+                    None => char::REPLACEMENT_CHARACTER,
+                };
                 let line = self.line.get_or_insert_with(|| TextLine {
                     text: String::new(),
                     width: self.size.0,
@@ -561,13 +580,14 @@ impl Decoder {
             Command::Init => {
                 self.flush_line();
                 *self = Self {
+                    numbering: self.numbering,
                     items: std::mem::take(&mut self.items),
                     ..Self::default()
                 };
                 self.items.push(Item::Init);
             }
             Command::CodePage(page) => {
-                self.code_page = page;
+                self.table = self.numbering.table(page);
                 self.items.push(Item::CodePage(page));
             }
             Command::Justify(n) => {

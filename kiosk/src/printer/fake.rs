@@ -108,10 +108,7 @@ impl FakePrinter {
 
     /// A printer configuration that reaches it.
     pub fn config(&self, paper: PaperWidth) -> PrinterConfig {
-        PrinterConfig {
-            driver: self.driver(),
-            paper,
-        }
+        PrinterConfig::new(self.driver(), paper)
     }
 
     pub fn set_state(&self, state: FakeState) {

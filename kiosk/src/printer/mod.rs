@@ -1,8 +1,11 @@
 //! Ticket printing on ESC/POS thermal printers.
 //!
 //! - [`encode_ticket`] turns a [`TicketPrint`] into bytes: a pure function, tested without a printer.
-//!   Text is sent in code page PC858 (`ESC t 19`, which holds `à è é ì ò ù` and `€`); text it cannot
-//!   hold (Arabic, Chinese, Ukrainian…) is rendered with the system fonts and sent as raster images.
+//!   Text is sent in the printer's code page, set per printer by table and `ESC t` number
+//!   ([`TextEncoding`]; PC858 as Epson numbers it, `ESC t 19`, by default, which holds `à è é ì ò ù`
+//!   and `€`); text the table cannot hold (Arabic, Chinese, Ukrainian, or `€` on a PC850 printer…) is
+//!   rendered with the system fonts and sent as raster images.
+//! - [`encode_test_page`] and [`print_test_page`]: the page of `turno-kiosk print-test`.
 //! - A [`Transport`] reaches the printer ([`open_transport`] from a [`PrinterConfig`]: network, USB,
 //!   serial, device or file, console).
 //! - [`print_ticket`] asks the printer's status (`DLE EOT`), refuses to print on paper out, cover open
@@ -22,13 +25,19 @@ mod status;
 mod ticket;
 mod transport;
 
+pub use codepage::{CodePage, MissingCharacters, Numbering, Table, TextEncoding, UnknownTable};
 pub use config::{DEFAULT_BAUD_RATE, DEFAULT_NETWORK_PORT, PaperWidth, ParseConfigError, PrinterConfig, PrinterDriver};
-pub use decode::{Barcode, Decoded, Item, Justify, QrCode, Raster, TextLine, decode, strip_status_queries};
+pub use decode::{
+    Barcode, Decoded, Item, Justify, QrCode, Raster, TextLine, decode, decode_with, strip_status_queries,
+};
 #[cfg(feature = "test-support")]
 pub use fake::{FakePrinter, FakeState};
 pub use raster::TicketFonts;
 pub use status::{BadStatusByte, PrinterHealth};
-pub use ticket::{MAX_DOCUMENTS, TicketLabels, TicketPrint, encode_ticket, encode_ticket_with_fonts, preload_fonts};
+pub use ticket::{
+    MAX_DOCUMENTS, TEST_LETTERS, TEST_RATING_CODE, TEST_TICKET_LINE, TicketLabels, TicketPrint, encode_test_page,
+    encode_test_page_with_fonts, encode_ticket, encode_ticket_for, encode_ticket_with_fonts, preload_fonts,
+};
 pub use transport::{
     ConsoleTransport, FileTransport, NetworkTransport, PrintError, SerialTransport, Timeouts, Transport, UsbTransport,
     open_transport, open_transport_with,
@@ -107,10 +116,29 @@ pub struct PrintReport {
     pub warning: Option<PrintWarning>,
 }
 
-/// Prints `ticket`: asks the printer's status first and sends nothing on paper out, cover open or
-/// offline (no answer); then sends the ticket and asks the status again, so that a connection that
-/// broke or a printer that stopped is reported rather than taken for a printed ticket.
-pub fn print_ticket(transport: &mut dyn Transport, ticket: &TicketPrint) -> Result<PrintReport, PrintFailure> {
+/// Prints `ticket` in the code page of `text`: asks the printer's status first and sends nothing on
+/// paper out, cover open or offline (no answer); then sends the ticket and asks the status again, so
+/// that a connection that broke or a printer that stopped is reported rather than taken for a printed
+/// ticket.
+pub fn print_ticket(
+    transport: &mut dyn Transport,
+    ticket: &TicketPrint,
+    text: TextEncoding,
+) -> Result<PrintReport, PrintFailure> {
+    print_checked(transport, || encode_ticket_for(ticket, text), "the ticket")
+}
+
+/// Prints the page of `turno-kiosk print-test` for the printer of `config`, with the same status
+/// checks as a ticket.
+pub fn print_test_page(transport: &mut dyn Transport, config: &PrinterConfig) -> Result<PrintReport, PrintFailure> {
+    print_checked(transport, || encode_test_page(config), "the test page")
+}
+
+fn print_checked(
+    transport: &mut dyn Transport,
+    encode: impl FnOnce() -> Vec<u8>,
+    what: &str,
+) -> Result<PrintReport, PrintFailure> {
     use PrintFailureKind::{CoverOpen, Offline, PaperOut, WriteError};
 
     let before = transport
@@ -125,32 +153,32 @@ pub fn print_ticket(transport: &mut dyn Transport, ticket: &TicketPrint) -> Resu
         }
     }
 
-    let bytes = encode_ticket(ticket);
+    let bytes = encode();
     transport
         .send(&bytes)
-        .map_err(|e| PrintFailure::new(WriteError, format!("sending the ticket failed: {e}")))?;
+        .map_err(|e| PrintFailure::new(WriteError, format!("sending {what} failed: {e}")))?;
 
     let after = transport
         .health()
-        .map_err(|e| PrintFailure::new(WriteError, format!("the printer did not confirm the ticket: {e}")))?;
+        .map_err(|e| PrintFailure::new(WriteError, format!("the printer did not confirm {what}: {e}")))?;
     match after {
         PrinterHealth::Ready | PrinterHealth::PaperNearEnd => {}
         PrinterHealth::PaperOut => {
             return Err(PrintFailure::new(
                 PaperOut,
-                "the paper ran out while printing the ticket",
+                format!("the paper ran out while printing {what}"),
             ));
         }
         PrinterHealth::CoverOpen => {
             return Err(PrintFailure::new(
                 CoverOpen,
-                "the cover was opened while printing the ticket",
+                format!("the cover was opened while printing {what}"),
             ));
         }
         PrinterHealth::Offline => {
             return Err(PrintFailure::new(
                 WriteError,
-                "the printer stopped answering after the ticket was sent",
+                format!("the printer stopped answering after {what} was sent"),
             ));
         }
     }

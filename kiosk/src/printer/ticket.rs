@@ -8,10 +8,13 @@
 //! status page with its caption, the rating caption, the rating code in large type and as a CODE128
 //! barcode, the footer; then a cut.
 //!
-//! Text goes out in code page PC858 when every character of a paragraph fits it, wrapped to the
-//! paper's columns; any other paragraph is rendered as a raster image (`GS v 0`) the width of the
-//! paper; if even that fails (no font has the characters) the paragraph prints from the code page with
-//! `?` for what it lacks.
+//! Text goes out in the printer's code page (PC858 by default, see [`TextEncoding`]) when every
+//! character of a paragraph fits it, wrapped to the paper's columns; any other paragraph is rendered
+//! as a raster image (`GS v 0`) the width of the paper (or, with `missing_characters = "nearest"`,
+//! printed with the nearest characters the table holds); if even the image fails (no font has the
+//! characters) the paragraph prints with the nearest characters.
+//!
+//! [`encode_test_page`] writes the page of `turno-kiosk print-test` with the same writer.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,13 +24,14 @@ use escpos::driver::Driver;
 use escpos::errors::Result as EscposResult;
 use escpos::printer::Printer;
 use escpos::printer_options::PrinterOptions;
-use escpos::utils::{JustifyMode, PageCode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
+use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
 
-use turno_shared::domain::RatingCode;
+use turno_shared::api::{IssuedTicket, ServiceView};
+use turno_shared::domain::{Priority, RatingCode};
 
 use super::barcode::Code128;
-use super::codepage;
-use super::config::PaperWidth;
+use super::codepage::{self, MissingCharacters, TextEncoding};
+use super::config::{PaperWidth, PrinterConfig};
 use super::raster::{Bitmap, RasterLook, TicketFonts};
 
 /// The documents printed at most; the information sheet on screen has the full list.
@@ -90,6 +94,44 @@ pub struct TicketPrint {
     pub paper: PaperWidth,
 }
 
+impl TicketPrint {
+    /// The ticket printed for `issued`, a ticket of `service` taken at `office_name`'s kiosk: the
+    /// kiosk's window calls it with the words of its `TicketTexts` in the chosen `language` ("it",
+    /// "en", "ar", …), and so do the benchmarks and examples (through `kiosk::ticket_print`), so that
+    /// they measure the ticket the kiosk prints. The QR code links `public_url` + the ticket's status
+    /// path; the date is in the system's time zone.
+    pub fn from_issued(
+        issued: &IssuedTicket,
+        service: &ServiceView,
+        office_name: &str,
+        public_url: &str,
+        paper: PaperWidth,
+        language: &str,
+        labels: TicketLabels,
+    ) -> Self {
+        Self {
+            office_name: office_name.to_owned(),
+            issued_at: issued
+                .ticket
+                .issued_at
+                .to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%d/%m/%Y %H:%M")
+                .to_string(),
+            service_name: service.name.get(language).to_owned(),
+            number: issued.ticket.number.to_string(),
+            priority: issued.ticket.priority == Priority::Priority,
+            people_ahead: issued.people_ahead,
+            estimated_wait_minutes: issued.estimated_wait_minutes,
+            documents: service.documents.iter().map(|d| d.get(language).to_owned()).collect(),
+            status_url: format!("{public_url}{}", issued.status_path),
+            rating_code: issued.rating_code,
+            language: language.to_owned(),
+            labels,
+            paper,
+        }
+    }
+}
+
 /// The fonts shared by every `encode_ticket` call of the process, loaded at the first ticket that
 /// needs a raster line (or by [`preload_fonts`]).
 static SYSTEM_FONTS: Mutex<Option<TicketFonts>> = Mutex::new(None);
@@ -101,15 +143,56 @@ pub fn preload_fonts() {
     fonts.get_or_insert_with(TicketFonts::system);
 }
 
-/// The ESC/POS bytes of `ticket`, ending with a cut. Pure: no printer I/O (raster lines read the
-/// system fonts, once per process). Never fails: what cannot be encoded is printed as well as can be.
+/// The ESC/POS bytes of `ticket` for a printer with the default code page (PC858, `ESC t 19`),
+/// ending with a cut. Pure: no printer I/O (raster lines read the system fonts, once per process).
+/// Never fails: what cannot be encoded is printed as well as can be.
 pub fn encode_ticket(ticket: &TicketPrint) -> Vec<u8> {
-    encode(ticket, &mut Fonts::System)
+    encode_ticket_for(ticket, TextEncoding::default())
 }
 
-/// [`encode_ticket`] with the given fonts for raster lines instead of the system's.
-pub fn encode_ticket_with_fonts(ticket: &TicketPrint, fonts: &mut TicketFonts) -> Vec<u8> {
-    encode(ticket, &mut Fonts::Given(fonts))
+/// [`encode_ticket`] for a printer with the code page and mode of `text`.
+pub fn encode_ticket_for(ticket: &TicketPrint, text: TextEncoding) -> Vec<u8> {
+    encode(ticket, text, &mut Fonts::System)
+}
+
+/// [`encode_ticket_for`] with the given fonts for raster lines instead of the system's.
+pub fn encode_ticket_with_fonts(ticket: &TicketPrint, text: TextEncoding, fonts: &mut TicketFonts) -> Vec<u8> {
+    encode(ticket, text, &mut Fonts::Given(fonts))
+}
+
+/// The page `turno-kiosk print-test` prints on the printer of `config`: the table's name and number,
+/// the Italian accented letters and `€` as text in that table and, below, as an image (where the two
+/// differ, the number selects another table on this printer), a line as a ticket prints it, a QR
+/// code and a CODE128 barcode; then a cut.
+pub fn encode_test_page(config: &PrinterConfig) -> Vec<u8> {
+    encode_test_page_with(config, &mut Fonts::System)
+}
+
+/// [`encode_test_page`] with the given fonts for raster lines instead of the system's.
+pub fn encode_test_page_with_fonts(config: &PrinterConfig, fonts: &mut TicketFonts) -> Vec<u8> {
+    encode_test_page_with(config, &mut Fonts::Given(fonts))
+}
+
+/// What the test page prints in the table, then as an image.
+pub const TEST_LETTERS: &str = "àèéìòù ÀÈÉÌÒÙ €";
+/// The line the test page prints as a ticket would.
+pub const TEST_TICKET_LINE: &str = "Carta d'identità: € 22,21";
+/// The rating code whose barcode the test page prints.
+pub const TEST_RATING_CODE: &str = "A001-7K3MX";
+
+fn encode_test_page_with(config: &PrinterConfig, fonts: &mut Fonts<'_>) -> Vec<u8> {
+    let memory = Memory::default();
+    let mut writer = Writer::new(memory.clone(), config.paper, "it", config.text_encoding(), fonts);
+    match writer.test_page(config) {
+        Ok(()) => memory.take(),
+        Err(error) => {
+            tracing::error!(%error, "cannot encode the test page");
+            let mut bytes = vec![0x1B, b'@'];
+            bytes.extend_from_slice(b"print-test\n");
+            bytes.extend_from_slice(&[0x1D, b'V', 65, 0]);
+            bytes
+        }
+    }
 }
 
 enum Fonts<'a> {
@@ -131,9 +214,9 @@ impl Fonts<'_> {
     }
 }
 
-fn encode(ticket: &TicketPrint, fonts: &mut Fonts<'_>) -> Vec<u8> {
+fn encode(ticket: &TicketPrint, text: TextEncoding, fonts: &mut Fonts<'_>) -> Vec<u8> {
     let memory = Memory::default();
-    let mut writer = Writer::new(memory.clone(), ticket, fonts);
+    let mut writer = Writer::new(memory.clone(), ticket.paper, &ticket.language, text, fonts);
     match writer.ticket(ticket) {
         Ok(()) => memory.take(),
         Err(error) => {
@@ -141,7 +224,7 @@ fn encode(ticket: &TicketPrint, fonts: &mut Fonts<'_>) -> Vec<u8> {
             // happen, the citizen still gets the number.
             tracing::error!(%error, "cannot encode the ticket; printing the number alone");
             let mut bytes = vec![0x1B, b'@', 0x1B, b'a', 1, 0x1D, b'!', 0x33];
-            bytes.extend(codepage::encode_lossy(&codepage::prepare(&ticket.number)));
+            bytes.extend(codepage::Table::Ascii.encode_lossy(&codepage::prepare(&ticket.number)));
             bytes.extend_from_slice(&[b'\n', 0x1D, b'!', 0x00, 0x1D, b'V', 65, 0]);
             bytes
         }
@@ -205,18 +288,21 @@ struct Writer<'t, 'f, 'g> {
     printer: Printer<Memory>,
     paper: PaperWidth,
     language: &'t str,
+    text: TextEncoding,
     fonts: &'f mut Fonts<'g>,
     /// The style the printer is in.
     current: Look,
 }
 
 impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
-    fn new(memory: Memory, ticket: &'t TicketPrint, fonts: &'f mut Fonts<'g>) -> Self {
-        let options = PrinterOptions::new(Some(PageCode::PC858), None, ticket.paper.columns() as u8);
+    fn new(memory: Memory, paper: PaperWidth, language: &'t str, text: TextEncoding, fonts: &'f mut Fonts<'g>) -> Self {
+        // No page code in the options: escpos knows only Epson's numbers; `init` selects ours.
+        let options = PrinterOptions::new(None, None, paper.columns() as u8);
         Self {
             printer: Printer::new(memory, Protocol::default(), Some(options)),
-            paper: ticket.paper,
-            language: &ticket.language,
+            paper,
+            language,
+            text,
             fonts,
             current: Look {
                 centered: false,
@@ -225,10 +311,18 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
         }
     }
 
+    /// `ESC @`, then `ESC t n` selecting the printer's table (none for ASCII).
+    fn init(&mut self) -> EscposResult<()> {
+        self.printer.init()?;
+        if let Some(number) = self.text.code_page.number {
+            self.printer.custom(&[0x1B, b't', number])?;
+        }
+        Ok(())
+    }
+
     fn ticket(&mut self, t: &TicketPrint) -> EscposResult<()> {
         let labels = &t.labels;
-        // ESC @ then ESC t 19 (the page code of the options).
-        self.printer.init()?;
+        self.init()?;
 
         self.paragraph(&t.office_name, Look::BOLD)?;
         self.paragraph(&t.issued_at, Look::NORMAL)?;
@@ -314,6 +408,84 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
         Ok(())
     }
 
+    /// The page of `turno-kiosk print-test` (see [`encode_test_page`]). Its words are technical and
+    /// the same in every language: the table's name and number, `text:` and `raster:`.
+    fn test_page(&mut self, config: &PrinterConfig) -> EscposResult<()> {
+        let code_page = self.text.code_page;
+        let table = code_page.table;
+        self.init()?;
+        self.paragraph(
+            "Turno print-test",
+            Look {
+                width: 2,
+                height: 2,
+                ..Look::BOLD
+            },
+        )?;
+        // The table and number as plain ASCII, readable whatever the printer does with the rest.
+        let number = match code_page.number {
+            Some(n) => format!("ESC t {n}"),
+            None => "no ESC t".to_owned(),
+        };
+        self.text_lines(&[format!("code_page = {table}")], Look::BOLD)?;
+        self.text_lines(&[format!("code_page_number = {number}")], Look::BOLD)?;
+        let missing = match self.text.missing {
+            MissingCharacters::Raster => "raster",
+            MissingCharacters::Nearest => "nearest",
+        };
+        self.text_lines(&[format!("missing_characters = {missing}")], Look::NORMAL)?;
+        self.text_lines(
+            &wrap(
+                &format!(
+                    "{} - {}",
+                    codepage::Table::Ascii.nearest(&config.driver.to_string()),
+                    self.paper
+                ),
+                self.paper.columns(),
+            ),
+            Look::NORMAL,
+        )?;
+        let lacking: String = TEST_LETTERS
+            .chars()
+            .filter(|&c| c != ' ' && table.encode_char(c).is_none())
+            .collect();
+        if !lacking.is_empty() {
+            // Named, not shown: the table cannot print them.
+            let names: Vec<String> = lacking.chars().map(|c| format!("U+{:04X}", u32::from(c))).collect();
+            self.text_lines(
+                &wrap(&format!("not in {table}: {}", names.join(" ")), self.paper.columns()),
+                Look::NORMAL,
+            )?;
+        }
+        self.blank()?;
+
+        // The letters from the table as they are (`?` where it lacks one), then as an image: where
+        // the two differ, this number selects another table on this printer.
+        let left = Look {
+            centered: false,
+            ..Look::NORMAL
+        };
+        self.text_lines(&["text:".to_owned()], left)?;
+        self.text_lines(&[TEST_LETTERS.to_owned()], Look::NORMAL)?;
+        self.text_lines(&["raster:".to_owned()], left)?;
+        self.raster_or_lossy(TEST_LETTERS, Look::NORMAL, wrap)?;
+        self.blank()?;
+
+        // As a ticket prints it: text where the table holds every character, else by the mode.
+        self.text_lines(&["ticket:".to_owned()], left)?;
+        self.paragraph(TEST_TICKET_LINE, Look::BOLD)?;
+        self.blank()?;
+        self.qr(&format!("Turno print-test {code_page}"))?;
+        let code: RatingCode = TEST_RATING_CODE
+            .parse()
+            .map_err(|_| escpos::errors::PrinterError::Input(format!("{TEST_RATING_CODE} is not a rating code")))?;
+        self.blank()?;
+        self.barcode(&barcode_payload(&code))?;
+        self.paragraph(TEST_RATING_CODE, Look::NORMAL)?;
+        self.printer.print_cut()?;
+        Ok(())
+    }
+
     /// The number, at the largest size whose width fits the paper (height 8, the maximum).
     fn number(&mut self, number: &str) -> EscposResult<()> {
         let chars = number.chars().count().max(1);
@@ -330,15 +502,19 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
         )
     }
 
-    /// A paragraph: code-page text wrapped to the paper, or a raster image, or lossy text.
+    /// A paragraph: code-page text wrapped to the paper, or a raster image, or the nearest text.
     fn paragraph(&mut self, text: &str, look: Look) -> EscposResult<()> {
         let text = codepage::prepare(text);
         let text = text.trim();
         if text.is_empty() {
             return Ok(());
         }
-        if codepage::fits(text) {
+        let table = self.text.code_page.table;
+        if table.fits(text) {
             return self.text_lines(&wrap(text, self.columns(look)), look);
+        }
+        if self.text.missing == MissingCharacters::Nearest {
+            return self.text_lines(&wrap(&table.nearest(text), self.columns(look)), look);
         }
         self.raster_or_lossy(text, look, wrap)
     }
@@ -347,10 +523,16 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
     fn list_item(&mut self, text: &str, look: Look) -> EscposResult<()> {
         let text = codepage::prepare(text);
         let text = text.trim();
-        if codepage::fits(text) {
+        let table = self.text.code_page.table;
+        if table.fits(text) {
             return self.text_lines(&wrap_item(text, self.columns(look)), look);
         }
-        self.raster_or_lossy(&format!("\u{2022} {text}"), look, |_, width| wrap_item(text, width))
+        if self.text.missing == MissingCharacters::Nearest {
+            return self.text_lines(&wrap_item(&table.nearest(text), self.columns(look)), look);
+        }
+        self.raster_or_lossy(&format!("\u{2022} {text}"), look, |_, width| {
+            wrap_item(&table.nearest(text), width)
+        })
     }
 
     fn raster_or_lossy(
@@ -380,7 +562,8 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
             }
             None => {
                 tracing::warn!(text = %one_line, "no font can print this text; printing what the code page holds");
-                self.text_lines(&wrap_lossy(text, self.columns(look)), look)
+                let nearest = self.text.code_page.table.nearest(text);
+                self.text_lines(&wrap_lossy(&nearest, self.columns(look)), look)
             }
         }
     }
@@ -388,7 +571,7 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
     fn text_lines(&mut self, lines: &[String], look: Look) -> EscposResult<()> {
         self.style(look)?;
         for line in lines {
-            let mut bytes = codepage::encode_lossy(line);
+            let mut bytes = self.text.code_page.table.encode_lossy(line);
             bytes.push(b'\n');
             self.printer.custom(&bytes)?;
         }

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use escpos::driver::{Driver, NativeUsbDriver};
 
+use super::codepage::Numbering;
 use super::config::{PaperWidth, PrinterConfig, PrinterDriver};
-use super::decode::decode;
+use super::decode::decode_with;
 use super::status::{BadStatusByte, PrinterHealth, STATUS_QUERIES, health_from_answers};
 
 /// A connection to a printer.
@@ -86,7 +87,10 @@ pub fn open_transport_with(config: &PrinterConfig, timeouts: Timeouts) -> Result
         PrinterDriver::Usb { vendor_id, product_id } => Box::new(UsbTransport::new(*vendor_id, *product_id, timeouts)),
         PrinterDriver::Serial { path, baud_rate } => Box::new(SerialTransport::new(path, *baud_rate, timeouts)),
         PrinterDriver::File { path } => Box::new(FileTransport::new(path, timeouts)),
-        PrinterDriver::Console => Box::new(ConsoleTransport::new(config.paper)),
+        PrinterDriver::Console => Box::new(ConsoleTransport {
+            paper: config.paper,
+            numbering: Numbering::epson().with(config.code_page()),
+        }),
     })
 }
 
@@ -517,14 +521,19 @@ impl Transport for UsbTransport {
 // ---------------------------------------------------------------------------------------------
 // Console
 
-/// Development: prints a picture of each ticket on standard output. Always ready.
+/// Development: prints a picture of each ticket on standard output, its text read as a printer
+/// whose numbering gives the settings' code page its number. Always ready.
 pub struct ConsoleTransport {
     paper: PaperWidth,
+    numbering: Numbering,
 }
 
 impl ConsoleTransport {
     pub fn new(paper: PaperWidth) -> Self {
-        Self { paper }
+        Self {
+            paper,
+            numbering: Numbering::epson(),
+        }
     }
 }
 
@@ -534,7 +543,7 @@ impl Transport for ConsoleTransport {
     }
 
     fn send(&mut self, bytes: &[u8]) -> Result<(), PrintError> {
-        let picture = decode(bytes).render_paper(self.paper.columns());
+        let picture = decode_with(bytes, &self.numbering).render_paper(self.paper.columns());
         let mut out = io::stdout().lock();
         out.write_all(picture.as_bytes())?;
         out.flush()?;

@@ -2,6 +2,8 @@
 //! office server on 127.0.0.1:0 and a fake printer, each test in its own temp directory.
 
 mod accessibility;
+mod bench_ticket;
+mod codepages;
 mod controller;
 mod faults;
 mod printer;

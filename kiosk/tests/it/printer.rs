@@ -7,8 +7,8 @@ use std::time::Duration;
 use expect_test::{Expect, expect};
 use turno_kiosk::printer::{
     Decoded, FakePrinter, FakeState, Justify, NetworkTransport, PaperWidth, PrintFailureKind, PrintWarning,
-    PrinterConfig, PrinterDriver, PrinterHealth, TicketFonts, TicketLabels, TicketPrint, Timeouts, Transport, decode,
-    encode_ticket, encode_ticket_with_fonts, open_transport, print_ticket,
+    PrinterConfig, PrinterDriver, PrinterHealth, TextEncoding, TicketFonts, TicketLabels, TicketPrint, Timeouts,
+    Transport, decode, encode_ticket, encode_ticket_with_fonts, open_transport, print_ticket,
 };
 
 /// The rating code of the tickets below, as printed.
@@ -364,7 +364,11 @@ fn right_to_left_text_sits_at_the_right_edge() {
 #[test]
 fn without_fonts_other_scripts_fall_back_to_question_marks() {
     let ticket = arabic_ticket(PaperWidth::Mm58);
-    let printout = decode(&encode_ticket_with_fonts(&ticket, &mut TicketFonts::none()));
+    let printout = decode(&encode_ticket_with_fonts(
+        &ticket,
+        TextEncoding::default(),
+        &mut TicketFonts::none(),
+    ));
     assert_eq!(printout.rasters().count(), 0);
     let text = printout.text();
     assert!(text.contains("??? ??????? ????: 4"), "{text}");
@@ -420,49 +424,46 @@ fn printer_configuration_reads_from_toml() {
     };
     check(
         "driver = \"network\"\nhost = \"192.168.1.50\"\npaper = 58\n",
-        PrinterConfig {
-            driver: PrinterDriver::Network {
+        PrinterConfig::new(
+            PrinterDriver::Network {
                 host: "192.168.1.50".into(),
                 port: 9100,
             },
-            paper: PaperWidth::Mm58,
-        },
+            PaperWidth::Mm58,
+        ),
     );
     check(
         "driver = \"usb\"\nvendor_id = 0x0416\nproduct_id = 0x5011\npaper = \"80mm\"\n",
-        PrinterConfig {
-            driver: PrinterDriver::Usb {
+        PrinterConfig::new(
+            PrinterDriver::Usb {
                 vendor_id: 0x0416,
                 product_id: 0x5011,
             },
-            paper: PaperWidth::Mm80,
-        },
+            PaperWidth::Mm80,
+        ),
     );
     check(
         "driver = \"serial\"\npath = \"/dev/ttyUSB0\"\nbaud_rate = 38400\n",
-        PrinterConfig {
-            driver: PrinterDriver::Serial {
+        PrinterConfig::new(
+            PrinterDriver::Serial {
                 path: "/dev/ttyUSB0".into(),
                 baud_rate: 38400,
             },
-            paper: PaperWidth::Mm80,
-        },
+            PaperWidth::Mm80,
+        ),
     );
     check(
         "driver = \"file\"\npath = \"/dev/usb/lp0\"\npaper = \"58\"\n",
-        PrinterConfig {
-            driver: PrinterDriver::File {
+        PrinterConfig::new(
+            PrinterDriver::File {
                 path: "/dev/usb/lp0".into(),
             },
-            paper: PaperWidth::Mm58,
-        },
+            PaperWidth::Mm58,
+        ),
     );
     check(
         "driver = \"console\"\n",
-        PrinterConfig {
-            driver: PrinterDriver::Console,
-            paper: PaperWidth::Mm80,
-        },
+        PrinterConfig::new(PrinterDriver::Console, PaperWidth::Mm80),
     );
     for bad in [
         "driver = \"laser\"",
@@ -500,7 +501,12 @@ fn start_fake(state: FakeState) -> FakePrinter {
 /// The printer is in `state`: print_ticket fails with `expected`, and nothing reaches the paper.
 fn check_refused(state: FakeState, expected: PrintFailureKind) {
     let fake = start_fake(state);
-    let failure = print_ticket(&mut transport_to(&fake), &italian_ticket(PaperWidth::Mm80)).unwrap_err();
+    let failure = print_ticket(
+        &mut transport_to(&fake),
+        &italian_ticket(PaperWidth::Mm80),
+        TextEncoding::default(),
+    )
+    .unwrap_err();
     assert_eq!(failure.kind, expected, "{state:?}: {failure}");
     let printout = fake.printout();
     assert!(!printout.prints_anything(), "{state:?}: the fake received\n{printout}");
@@ -535,7 +541,12 @@ fn a_connection_lost_while_sending_is_a_write_error() {
 fn nothing_listening_is_offline() {
     let port = FakePrinter::start().unwrap().address().port(); // dropped: the port is closed again
     let mut transport = NetworkTransport::new("127.0.0.1", port, fast_timeouts());
-    let failure = print_ticket(&mut transport, &italian_ticket(PaperWidth::Mm80)).unwrap_err();
+    let failure = print_ticket(
+        &mut transport,
+        &italian_ticket(PaperWidth::Mm80),
+        TextEncoding::default(),
+    )
+    .unwrap_err();
     assert_eq!(failure.kind, PrintFailureKind::Offline, "{failure}");
 }
 
@@ -556,7 +567,7 @@ fn a_ready_printer_prints_the_ticket() {
     let ticket = italian_ticket(PaperWidth::Mm80);
     // The way the kiosk opens it, from its configuration.
     let mut transport = open_transport(&fake.config(PaperWidth::Mm80)).unwrap();
-    let report = print_ticket(transport.as_mut(), &ticket).unwrap();
+    let report = print_ticket(transport.as_mut(), &ticket, TextEncoding::default()).unwrap();
     assert_eq!((report.health, report.warning), (PrinterHealth::Ready, None));
     assert_eq!(report.bytes_sent, encode_ticket(&ticket).len());
     let printout = check_printed(&fake, &ticket);
@@ -569,7 +580,7 @@ fn a_ready_printer_prints_the_ticket() {
 fn paper_near_end_prints_and_warns() {
     let fake = start_fake(FakeState::PaperNearEnd);
     let ticket = italian_ticket(PaperWidth::Mm58);
-    let report = print_ticket(&mut transport_to(&fake), &ticket).unwrap();
+    let report = print_ticket(&mut transport_to(&fake), &ticket, TextEncoding::default()).unwrap();
     assert_eq!(
         (report.health, report.warning),
         (PrinterHealth::PaperNearEnd, Some(PrintWarning::PaperNearEnd))
@@ -588,12 +599,17 @@ fn printing_resumes_when_the_printer_recovers() {
         (FakeState::FailWrites, PrintFailureKind::WriteError),
     ] {
         fake.set_state(state);
-        assert_eq!(print_ticket(&mut transport, &ticket).unwrap_err().kind, expected);
+        assert_eq!(
+            print_ticket(&mut transport, &ticket, TextEncoding::default())
+                .unwrap_err()
+                .kind,
+            expected
+        );
     }
     // Only what follows the faults is checked: a failed write leaves a torn fragment behind.
     fake.clear();
     fake.set_state(FakeState::Ready);
-    print_ticket(&mut transport, &ticket).unwrap();
+    print_ticket(&mut transport, &ticket, TextEncoding::default()).unwrap();
     check_printed(&fake, &ticket);
     assert!(fake.connections() >= 2, "reconnected after the faults");
 }
@@ -619,13 +635,10 @@ fn health_reports_each_state() {
 fn a_file_collects_the_ticket() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tickets.bin");
-    let config = PrinterConfig {
-        driver: PrinterDriver::File { path: path.clone() },
-        paper: PaperWidth::Mm58,
-    };
+    let config = PrinterConfig::new(PrinterDriver::File { path: path.clone() }, PaperWidth::Mm58);
     let mut transport = open_transport(&config).unwrap();
     let ticket = italian_ticket(PaperWidth::Mm58);
-    let report = print_ticket(transport.as_mut(), &ticket).unwrap();
+    let report = print_ticket(transport.as_mut(), &ticket, TextEncoding::default()).unwrap();
     assert_eq!(report.health, PrinterHealth::Ready);
     assert_eq!(
         std::fs::read(&path).unwrap(),
