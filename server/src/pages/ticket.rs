@@ -32,7 +32,6 @@ struct Initial {
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     let office = state.office.clone();
     let now = state.store.now();
-    let counters = state.store.open_counters();
     let wanted = token.clone();
     let found = state
         .store
@@ -40,8 +39,8 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>, head
             if tickets::by_token(c, &wanted)?.is_none() {
                 return Ok(None);
             }
-            let status = engine::public_status(c, &counters, &office, &wanted, now)?;
-            let view = engine::office_view(c, &counters, &office, now)?;
+            let status = engine::public_status(c, &office, &wanted, now)?;
+            let view = engine::office_view(c, &office, now)?;
             let service = view.services.into_iter().find(|s| s.id == status.service_id);
             Ok(Some((status, service, view.notices)))
         })

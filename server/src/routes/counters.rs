@@ -38,12 +38,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = CounterPanel), (status = 404, body = ErrorBody)), security(("user" = [])))]
 async fn panel(State(state): State<AppState>, Person(user): Person, Path(id): Path<i64>) -> Result<Json<CounterPanel>> {
     let office = state.office.clone();
-    let counters = state.store.open_counters();
     let now = state.store.now();
     Ok(Json(
         state
             .store
-            .read(move |c| engine::counter_panel(c, &counters, &office, &user, id, now))
+            .read(move |c| engine::counter_panel(c, &office, &user, id, now))
             .await?,
     ))
 }

@@ -45,11 +45,10 @@ impl ToSchema for TicketStatusSse {
 async fn status(state: &AppState, token: &str) -> Result<PublicTicketStatus> {
     let office = state.office.clone();
     let now = state.store.now();
-    let counters = state.store.open_counters();
     let token = token.to_owned();
     state
         .store
-        .read(move |c| engine::public_status(c, &counters, &office, &token, now))
+        .read(move |c| engine::public_status(c, &office, &token, now))
         .await
 }
 

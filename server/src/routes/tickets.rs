@@ -47,10 +47,19 @@ async fn issue(
     JsonBody(req): JsonBody<IssueRequest>,
 ) -> Result<Json<IssuedTicket>> {
     let office = state.office.clone();
-    let ticket = state.store.write(move |ctx| engine::issue(ctx, &office, &req)).await?;
-    let counters = state.store.open_counters();
+    let ticket = state
+        .store
+        .write({
+            let office = office.clone();
+            move |ctx| engine::issue(ctx, &office, &req)
+        })
+        .await?;
+    let now = state.store.now();
     Ok(Json(
-        state.store.read(move |c| engine::issued(c, &counters, ticket)).await?,
+        state
+            .store
+            .read(move |c| engine::issued(c, &office, ticket, now))
+            .await?,
     ))
 }
 
