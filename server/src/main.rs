@@ -157,11 +157,20 @@ struct ServeArgs {
 }
 
 #[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["log", "scenario"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["log", "scenario", "from"])))]
 struct EtaEvalArgs {
     /// The event log to replay (CSV).
     #[arg(long)]
     log: Option<PathBuf>,
+    /// Or the office days of the database from this one, YYYY-MM-DD (write their log with
+    /// --write-log).
+    #[arg(long)]
+    from: Option<jiff::civil::Date>,
+    /// With --from: the last office day [default: --from].
+    #[arg(long, requires = "from")]
+    to: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    db: DbArgs,
     /// Or a scenario file (TOML, as in sim/scenarios/) to simulate.
     #[arg(long)]
     scenario: Option<PathBuf>,
@@ -170,8 +179,8 @@ struct EtaEvalArgs {
     days: u32,
     #[arg(long, default_value_t = 1, requires = "scenario")]
     seed: u64,
-    /// With --scenario: also write the simulated days' log here.
-    #[arg(long, requires = "scenario")]
+    /// With --scenario or --from: also write the log here.
+    #[arg(long)]
     write_log: Option<PathBuf>,
     /// Fit every predictor's interval on this many first days of the log and measure the others
     /// (without it, every day is measured and only the server's estimate shows an interval).
@@ -366,23 +375,34 @@ fn export(args: ExportArgs) -> Result<(), String> {
 
 fn eta_eval(args: EtaEvalArgs) -> Result<(), String> {
     use turno_sim::{log, report, scenario::Scenario, simulate};
-    let path = match (&args.log, &args.scenario) {
-        (Some(path), _) => path.clone(),
-        (None, Some(scenario)) => {
-            let sc = Scenario::load(scenario).map_err(|e| e.to_string())?;
-            let events = simulate::simulate_days(&sc, args.seed, 0, args.days).map_err(|e| e.to_string())?;
-            let path = match &args.write_log {
-                Some(path) => path.clone(),
-                None => std::env::temp_dir().join(format!("turno-eta-{}-{}.csv", sc.name, std::process::id())),
-            };
-            let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            log::write(&events, std::io::BufWriter::new(file)).map_err(|e| e.to_string())?;
-            path
+    let events = match (&args.log, &args.scenario, args.from) {
+        (Some(path), _, _) => {
+            print!("{}", report::eval_log(path, args.tune_days).map_err(|e| e.to_string())?);
+            return Ok(());
         }
-        (None, None) => return Err("give --log or --scenario".into()),
+        (None, Some(scenario), _) => {
+            let sc = Scenario::load(scenario).map_err(|e| e.to_string())?;
+            simulate::simulate_days(&sc, args.seed, 0, args.days).map_err(|e| e.to_string())?
+        }
+        (None, None, Some(from)) => {
+            let (_, state) = open(&args.db)?;
+            let office = state.office.clone();
+            let to = args.to.unwrap_or(from);
+            state
+                .store
+                .read_blocking(move |c| turno_server::eta_log::office_log(c, &office, from, to))
+                .map_err(|e| e.to_string())?
+        }
+        (None, None, None) => return Err("give --log, --scenario or --from".into()),
     };
+    let path = match &args.write_log {
+        Some(path) => path.clone(),
+        None => std::env::temp_dir().join(format!("turno-eta-{}.csv", std::process::id())),
+    };
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    log::write(&events, std::io::BufWriter::new(file)).map_err(|e| e.to_string())?;
     let report = report::eval_log(&path, args.tune_days).map_err(|e| e.to_string());
-    if args.log.is_none() && args.write_log.is_none() {
+    if args.write_log.is_none() {
         let _ = std::fs::remove_file(&path);
     }
     print!("{}", report?);

@@ -13,10 +13,12 @@
 //!     separated by `;`;
 //!   - `counter_pause`, `counter_resume`, `counter_close` — `counter`;
 //!   - `issue` — `ticket`, `service`, `priority` (`1` or `0`);
-//!   - `call`, `start`, `finish`, `no_show`, `requeue` (back in the queue) — `ticket`, `counter`;
+//!   - `call`, `start`, `finish`, `no_show` — `ticket`, `counter`;
+//!   - `requeue` (back in the queue, in its place) — `ticket`; `counter`: the counter it leaves, if any;
 //!   - `transfer` — `ticket`; `counter`: the counter it leaves, if any; `service`: its new service;
 //!     `detail`: the counter it is sent to, or empty;
-//!   - `expire` — `ticket`: closed at the end of the day without being served.
+//!   - `expire` — `ticket`: closed without being served (cancelled, or at the end of the day);
+//!     `counter`: the counter it leaves, if it was at one.
 //!
 //! Ids are whole numbers; empty cells are absent values.
 
@@ -243,7 +245,8 @@ fn parse_row(row: &csv::StringRecord) -> std::result::Result<Event, String> {
             need("ticket", e.ticket)?;
             need("service", e.service)?;
         }
-        Kind::Call | Kind::Start | Kind::Finish | Kind::NoShow | Kind::Requeue => {
+        Kind::Requeue => need("ticket", e.ticket)?,
+        Kind::Call | Kind::Start | Kind::Finish | Kind::NoShow => {
             need("ticket", e.ticket)?;
             need("counter", e.counter)?;
         }

@@ -265,7 +265,7 @@ pub fn replay(events: &[Event], predictors: &[Predict<'_>]) -> Result<Vec<Predic
             }
             Kind::NoShow => {
                 let (_, t) = o.ticket(e)?;
-                let (service, called) = (t.service, t.called_at);
+                let (service, called) = (t.service, t.called_at.take());
                 o.leave(e, service, called);
             }
             Kind::Requeue | Kind::Transfer => {
@@ -289,8 +289,12 @@ pub fn replay(events: &[Event], predictors: &[Predict<'_>]) -> Result<Vec<Predic
                 });
             }
             Kind::Expire => {
-                let (id, _) = o.ticket(e)?;
+                let (id, t) = o.ticket(e)?;
+                let at_counter = t.called_at.take().is_some();
                 o.waiting.retain(|w| w.id != id);
+                if at_counter && let Some(k) = e.counter.and_then(|k| o.counters.get_mut(&k)) {
+                    k.busy = None;
+                }
             }
         }
     }

@@ -325,7 +325,7 @@ pub fn study(dir: &Path, chart_path: &Path) -> Result<String> {
         tune::TUNING_SEED,
         tune::TUNING_DAYS
     );
-    out.push_str("| arrivals | min residual | pause (min) |");
+    out.push_str("| arrivals for (min) | min residual | pause (min) |");
     for c in &cases {
         let _ = write!(out, " {} |", c.scenario.name);
     }
@@ -338,7 +338,11 @@ pub fn study(dir: &Path, chart_path: &Path) -> Result<String> {
         let _ = write!(
             out,
             "| {} | {} | {} |",
-            if t.params.arrivals { "yes" } else { "no" },
+            if t.params.arrivals {
+                t.params.arrivals_minutes.to_string()
+            } else {
+                "none".to_string()
+            },
             t.params.min_residual,
             t.params.pause_minutes
         );
@@ -348,6 +352,13 @@ pub fn study(dir: &Path, chart_path: &Path) -> Result<String> {
         let _ = writeln!(out, " {:.3} |", t.ratios.iter().sum::<f64>() / t.ratios.len() as f64);
     }
     let _ = writeln!(out, "\nChosen: `{params:?}`\n");
+    if params != ForwardParams::default() {
+        let _ = writeln!(
+            out,
+            "**The server's `ForwardParams::default()` differs: `{:?}`. Make it the chosen one.**\n",
+            ForwardParams::default()
+        );
+    }
     let tuning: Vec<Vec<Prediction>> = cases
         .iter()
         .map(|c| tune::replay_all(&c.tuning, params))

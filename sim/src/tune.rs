@@ -78,12 +78,16 @@ pub fn replay_all(log: &[Event], p: ForwardParams) -> Result<Vec<Prediction>> {
 
 /// The assumptions tried on tuning days.
 pub fn grid() -> Vec<ForwardParams> {
-    let mut out = Vec::new();
-    for arrivals in [false, true] {
-        for min_residual in [0.15, 0.3, 0.5] {
+    let mut out = vec![ForwardParams {
+        arrivals: false,
+        ..ForwardParams::default()
+    }];
+    for arrivals_minutes in [30.0, 60.0, 120.0, 600.0] {
+        for min_residual in [0.3, 0.5] {
             for pause_minutes in [10.0, 15.0] {
                 out.push(ForwardParams {
-                    arrivals,
+                    arrivals: true,
+                    arrivals_minutes,
                     min_residual,
                     pause_minutes,
                     ..ForwardParams::default()

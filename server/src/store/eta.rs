@@ -124,3 +124,46 @@ pub fn queue_state(
         waiting,
     })
 }
+
+/// A ticket's step, for the event log of past days.
+pub struct TicketStep {
+    pub office_day: String,
+    pub at: i64,
+    pub action: String,
+    pub ticket_id: i64,
+    pub service_id: i64,
+    pub counter_id: Option<i64>,
+    pub priority: bool,
+}
+
+/// Every step of the tickets of office days `from` to `to` (`YYYY-MM-DD`), in time order.
+pub fn ticket_steps(c: &Connection, from: &str, to: &str) -> Result<Vec<TicketStep>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT t.office_day, e.at, e.action, e.ticket_id, e.service_id, e.counter_id, t.priority
+         FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id
+         WHERE t.office_day BETWEEN ?1 AND ?2 ORDER BY e.at, e.id",
+    )?;
+    let rows = stmt.query_map([from, to], |r| {
+        Ok(TicketStep {
+            office_day: r.get(0)?,
+            at: r.get(1)?,
+            action: r.get(2)?,
+            ticket_id: r.get(3)?,
+            service_id: r.get(4)?,
+            counter_id: r.get(5)?,
+            priority: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The clerks' steps at counters between two moments (milliseconds): `(at, kind, counter_id)`, kind
+/// one of `open`, `pause`, `resume`, `close`, in time order.
+pub fn counter_steps(c: &Connection, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, String, i64)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT e.at, e.kind, s.counter_id FROM clerk_events e JOIN counter_sessions s ON s.id = e.session_id
+         WHERE e.at >= ?1 AND e.at < ?2 ORDER BY e.at, e.id",
+    )?;
+    let rows = stmt.query_map([from_ms, to_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

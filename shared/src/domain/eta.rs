@@ -235,8 +235,9 @@ pub struct ForwardParams {
     /// A pause lasts this long (minutes); one already longer ends within two minutes.
     pub pause_minutes: f64,
     /// Tickets keep arriving at the last hour's rate (priority ones may pass ahead) until the service
-    /// closes.
+    /// closes, and for at most `arrivals_minutes`: the last hour says little of what comes later.
     pub arrivals: bool,
+    pub arrivals_minutes: f64,
     /// At most this many calls are simulated; past them the estimate is where the simulation got to.
     pub max_calls: u32,
 }
@@ -248,6 +249,7 @@ impl Default for ForwardParams {
             min_residual: 0.5,
             pause_minutes: 15.0,
             arrivals: true,
+            arrivals_minutes: 60.0,
             max_calls: 2000,
         }
     }
@@ -339,7 +341,10 @@ pub fn forward_minutes(state: &QueueState, target: &WaitingTicket, p: &ForwardPa
     let mut streams: Vec<Stream> = Vec::new();
     if p.arrivals {
         for (i, s) in state.services.iter().enumerate() {
-            let until = s.closes_at_ms.map_or(f64::MAX, |c| c as f64);
+            let until = s
+                .closes_at_ms
+                .map_or(f64::MAX, |c| c as f64)
+                .min(now as f64 + p.arrivals_minutes * MIN_MS);
             let normal = s.issued_last_hour.saturating_sub(s.priority_issued_last_hour);
             for (n, priority) in [(normal, false), (s.priority_issued_last_hour, true)] {
                 if n > 0 {
@@ -547,7 +552,7 @@ pub const FORWARD_CALIBRATION: Calibration = Calibration {
         (0.26, -2.90, 6.70),
         (1.20, -4.31, 12.08),
         (3.83, -6.04, 17.03),
-        (2.06, -30.28, 26.10),
+        (5.27, -15.36, 33.03),
     ],
 };
 

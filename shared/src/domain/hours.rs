@@ -39,6 +39,11 @@ impl TimeRange {
         self.open <= t && t < self.close
     }
 
+    /// When the range opens.
+    pub fn open(&self) -> Time {
+        self.open
+    }
+
     /// When the range closes.
     pub fn close(&self) -> Time {
         self.close
