@@ -112,8 +112,8 @@ pub type Series<'a> = (&'a str, &'a str, Vec<(f64, f64)>);
 pub fn chart(title: &str, series: &[Series<'_>], max: f64) -> String {
     let (w, h, pad) = (640.0, 640.0, 60.0);
     let scale = (w - 2.0 * pad) / max;
-    let x = |v: f64| pad + v.clamp(0.0, max) * scale;
-    let y = |v: f64| h - pad - v.clamp(0.0, max) * scale;
+    let x = |v: f64| ((pad + v.clamp(0.0, max) * scale) * 10.0).round() / 10.0;
+    let y = |v: f64| ((h - pad - v.clamp(0.0, max) * scale) * 10.0).round() / 10.0;
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
          font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
@@ -153,7 +153,9 @@ pub fn chart(title: &str, series: &[Series<'_>], max: f64) -> String {
         h / 2.0
     );
     for (i, (name, colour, points)) in series.iter().enumerate() {
-        for &(p, a) in points {
+        // At most 1500 points a series: every k-th ticket.
+        let every = points.len().div_ceil(1500).max(1);
+        for &(p, a) in points.iter().step_by(every) {
             let _ = writeln!(
                 s,
                 "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"{colour}\" fill-opacity=\"0.45\"/>",
@@ -161,13 +163,15 @@ pub fn chart(title: &str, series: &[Series<'_>], max: f64) -> String {
                 y(a)
             );
         }
-        let ly = pad + 10.0 + 18.0 * i as f64;
+        // The legend, bottom right, where the points are few.
+        let ly = h - pad - 60.0 + 18.0 * i as f64;
+        let lx = w - pad - 170.0;
         let _ = writeln!(
             s,
             "<circle cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"{colour}\"/><text x=\"{}\" y=\"{}\">{name}</text>",
-            pad + 10.0,
+            lx,
             ly,
-            pad + 20.0,
+            lx + 10.0,
             ly + 4.0
         );
     }
@@ -427,7 +431,7 @@ pub fn study(dir: &Path, chart_path: &Path) -> Result<String> {
     out.push_str(&summary);
     out.push('\n');
     let svg = chart(
-        "City office, held-out days: predicted against actual wait",
+        "City office, held-out days: predicted against actual wait (minutes; past 90 at the edge)",
         &[
             ("today's predictor", "#d9534f", today_points),
             ("forward, as shown", "#0b6fb8", chart_points),
