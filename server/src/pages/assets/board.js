@@ -131,7 +131,9 @@
       const figures = !s.open
         ? ['Chiuso', en('Closed')]
         : [h('b', null, String(waiting)),
-          wait === null || wait === undefined || waiting === 0 ? null
+          waiting === 0 ? null
+            // Nobody can say how long: no counter serves the service now.
+            : wait === null || wait === undefined ? ['  ·  nessuno sportello aperto', en('no counter open')]
             : range && range.high_minutes > 1
               ? ['  ·  ', h('b', null, range.low_minutes + '–' + range.high_minutes), ' min']
               : wait < 1 ? '  ·  < 1 min' : ['  ·  ~', h('b', null, String(wait)), ' min']];
