@@ -126,6 +126,16 @@ impl Office {
 
 /// Replays `events`, asking every predictor at every issue. Predictions come in issue order.
 pub fn replay(events: &[Event], predictors: &[Predict<'_>]) -> Result<Vec<Prediction>> {
+    replay_observed(events, predictors, &mut |_, _, _| {})
+}
+
+/// As [`replay`], also showing `on_call` the state just before each call, with the counter and the
+/// ticket called.
+pub fn replay_observed(
+    events: &[Event],
+    predictors: &[Predict<'_>],
+    on_call: &mut dyn FnMut(&QueueState, i64, i64),
+) -> Result<Vec<Prediction>> {
     let mut o = Office::default();
     let mut out: Vec<Prediction> = Vec::new();
     let mut day = String::new();
@@ -226,6 +236,7 @@ pub fn replay(events: &[Event], predictors: &[Predict<'_>]) -> Result<Vec<Predic
             }
             Kind::Call => {
                 let counter = e.counter.unwrap_or_default();
+                on_call(&o.state(now), counter, e.ticket.unwrap_or_default());
                 let (id, t) = o.ticket(e)?;
                 t.called_at = Some(now);
                 t.started_at = None;
@@ -425,7 +436,7 @@ pub fn fit(predictions: &[&Prediction], index: usize, tail: f64) -> Calibration 
 mod tests {
     use super::*;
     use crate::log::Event;
-    use turno_shared::domain::eta::{ForwardParams, Predictor, forward_minutes};
+    use turno_shared::domain::eta::{CounterState, ForwardParams, Predictor, forward_minutes};
 
     const MIN: i64 = 60_000;
     const T0: i64 = 1_772_440_200_000;
@@ -598,6 +609,61 @@ mod tests {
         let c = Calibration { bands: [band; 6] };
         // Intervals: [9, 13], [9, 13], [4, 8], [0, 3]: three of four hold the actual wait.
         assert_eq!(measure(&refs, 0, Shown::RawWithInterval(c)).coverage, Some(0.75));
+    }
+
+    /// The policy's input written the obvious way: every waiting ticket the counter may take, those
+    /// sent to it first. The server's query gives fewer (the oldest of each kind per service), and
+    /// `choose_next` picks the same from both.
+    fn every_candidate(state: &QueueState, counter: &CounterState) -> Vec<turno_shared::domain::Candidate> {
+        state
+            .waiting
+            .iter()
+            .filter_map(|w| {
+                let rank = match w.to_counter {
+                    Some(k) if k == counter.id => 0,
+                    Some(_) => return None,
+                    None => counter.services.iter().position(|s| *s == w.service_id)? as u32 + 1,
+                };
+                let target = state
+                    .services
+                    .iter()
+                    .find(|s| s.id == w.service_id)?
+                    .target_wait_minutes;
+                Some(turno_shared::domain::Candidate {
+                    ticket_id: w.id,
+                    rank,
+                    arrival_ms: w.arrival_ms,
+                    priority: w.priority,
+                    target_wait_minutes: target,
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_simulator_calls_as_the_server_s_policy_would() {
+        for name in ["city", "small-town", "tax-deadline", "early-close"] {
+            let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+            let sc = crate::scenario::Scenario::load(std::path::Path::new(&path)).unwrap();
+            let log = crate::simulate::simulate_days(&sc, 5, 0, 2).unwrap();
+            let mut calls = 0;
+            replay_observed(&log, &[], &mut |state, counter, ticket| {
+                let Some(k) = state.counters.iter().find(|k| k.id == counter) else {
+                    // A transferred ticket called again: fine; a call from a closed counter is not.
+                    panic!("{name}: counter {counter} calls while closed");
+                };
+                let choice = turno_shared::domain::choose_next(
+                    &every_candidate(state, k),
+                    k.urgent_streak,
+                    state.policy,
+                    state.now_ms,
+                );
+                assert_eq!(choice.map(|c| c.ticket_id), Some(ticket), "{name}, at {}", state.now_ms);
+                calls += 1;
+            })
+            .unwrap();
+            assert!(calls > 100, "{name}: {calls} calls");
+        }
     }
 
     #[test]

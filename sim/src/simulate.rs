@@ -411,7 +411,7 @@ mod tests {
     }
 
     #[test]
-    fn every_ticket_is_called_once_or_expires_and_calls_follow_the_policy_order() {
+    fn every_ticket_is_called_or_expires() {
         let sc = scenario();
         let log = simulate_days(&sc, 1, 0, 3).unwrap();
         let mut issued = std::collections::HashMap::new();
