@@ -619,16 +619,19 @@ mod tests {
             .waiting
             .iter()
             .filter_map(|w| {
-                let rank = match w.to_counter {
-                    Some(k) if k == counter.id => 0,
+                // Sent to this counter: first, and urgent only with priority (as the server does).
+                let (rank, target) = match w.to_counter {
+                    Some(k) if k == counter.id => (0, None),
                     Some(_) => return None,
-                    None => counter.services.iter().position(|s| *s == w.service_id)? as u32 + 1,
+                    None => (
+                        counter.services.iter().position(|s| *s == w.service_id)? as u32 + 1,
+                        state
+                            .services
+                            .iter()
+                            .find(|s| s.id == w.service_id)?
+                            .target_wait_minutes,
+                    ),
                 };
-                let target = state
-                    .services
-                    .iter()
-                    .find(|s| s.id == w.service_id)?
-                    .target_wait_minutes;
                 Some(turno_shared::domain::Candidate {
                     ticket_id: w.id,
                     rank,

@@ -284,11 +284,11 @@ pub fn forward_minutes(state: &QueueState, target: &WaitingTicket, p: &ForwardPa
     let mut unknown = Lane::default();
     let mut to_counter: Vec<Vec<WaitingTicket>> = vec![Vec::new(); state.counters.len()];
     for w in &state.waiting {
-        if let Some(k) = w
-            .to_counter
-            .and_then(|id| state.counters.iter().position(|k| k.id == id))
-        {
-            insert_sorted(&mut to_counter[k], *w);
+        if let Some(id) = w.to_counter {
+            // Sent to a counter: only that one calls it (and nobody while it is closed).
+            if let Some(k) = state.counters.iter().position(|k| k.id == id) {
+                insert_sorted(&mut to_counter[k], *w);
+            }
             continue;
         }
         let lane = match sidx(w.service_id) {
@@ -400,8 +400,9 @@ pub fn forward_minutes(state: &QueueState, target: &WaitingTicket, p: &ForwardPa
         let at_ms = at as i64;
         let counter = &state.counters[k];
         candidates.clear();
-        if let Some(w) = to_counter[k].first() {
-            candidates.push(candidate(w, 0, state.service(w.service_id)));
+        // As the server does: the 8 oldest sent to this counter, urgent only with priority.
+        for w in to_counter[k].iter().take(8) {
+            candidates.push(candidate(w, 0, None));
         }
         for (rank, service_id) in counter.services.iter().enumerate() {
             let Some(i) = sidx(*service_id) else { continue };
@@ -657,6 +658,92 @@ mod tests {
         )
         .unwrap();
         assert!(with > without, "{with} vs {without}");
+    }
+
+    /// The forward simulation's first call is the policy's choice among every waiting ticket the
+    /// counter may take (the simulation builds fewer candidates, as the server's query does; those
+    /// sent to the counter come first and are urgent only with priority, as there).
+    #[test]
+    fn the_first_simulated_call_is_the_policy_s_choice() {
+        let mut seed: u64 = 0x2545_F491;
+        let mut rand = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for round in 0..500 {
+            let now = 600 * MIN;
+            let services: Vec<ServiceState> = (1..=4)
+                .map(|id| ServiceState {
+                    id,
+                    target_wait_minutes: [None, Some(10), Some(20), Some(30)][rand(4) as usize],
+                    recent_visit_secs: vec![300],
+                    ..ServiceState::default()
+                })
+                .collect();
+            let mut served: Vec<i64> = vec![1, 2, 3];
+            for i in (1..served.len()).rev() {
+                served.swap(i, rand(i as u64 + 1) as usize);
+            }
+            served.truncate(2 + rand(2) as usize);
+            let counter = CounterState {
+                id: 7,
+                services: served,
+                mode: CounterMode::Open,
+                busy: None,
+                urgent_streak: rand(4) as u32,
+            };
+            let waiting: Vec<WaitingTicket> = (0..1 + rand(25) as i64)
+                .map(|i| WaitingTicket {
+                    id: 100 + i,
+                    service_id: 1 + rand(4) as i64,
+                    arrival_ms: now - rand(60) as i64 * MIN - rand(2) as i64 * 1000,
+                    priority: rand(5) == 0,
+                    to_counter: [None, None, None, None, Some(7), Some(8)][rand(6) as usize],
+                })
+                .collect();
+            let state = QueueState {
+                now_ms: now,
+                policy: CallPolicy {
+                    priority_ratio: rand(5) as u32,
+                },
+                services,
+                counters: vec![counter.clone()],
+                waiting,
+            };
+            let every: Vec<Candidate> = state
+                .waiting
+                .iter()
+                .filter_map(|w| {
+                    // Sent to this counter: first, and urgent only with priority.
+                    match w.to_counter {
+                        Some(7) => Some(candidate(w, 0, None)),
+                        Some(_) => None,
+                        None => {
+                            let rank = counter.services.iter().position(|s| *s == w.service_id)? as u32 + 1;
+                            Some(candidate(w, rank, state.service(w.service_id)))
+                        }
+                    }
+                })
+                .collect();
+            let expected = choose_next(&every, counter.urgent_streak, state.policy, now).map(|c| c.ticket_id);
+            let p = ForwardParams {
+                arrivals: false,
+                ..ForwardParams::default()
+            };
+            let called_now: Vec<i64> = state
+                .waiting
+                .iter()
+                .filter(|w| forward_minutes(&state, w, &p) == Some(0.0))
+                .map(|w| w.id)
+                .collect();
+            assert_eq!(
+                called_now,
+                expected.into_iter().collect::<Vec<_>>(),
+                "round {round}: {state:?}"
+            );
+        }
     }
 
     #[test]
