@@ -58,26 +58,39 @@ fn service_open(office: &Office, s: &Service, now: Timestamp) -> bool {
 }
 
 /// The queue as the wait estimate sees it now (`turno_shared::domain::eta`): today's waiting
-/// tickets, the counters with a clerk, each service's history, and when each stops issuing tickets.
-fn queue_state(c: &Connection, office: &Office, now: Timestamp) -> Result<QueueState> {
+/// tickets (with ticket `include`), the counters with a clerk, each service's history, and when each
+/// stops issuing tickets. `None` when no counter has a clerk: nobody can say.
+fn queue_state(c: &Connection, office: &Office, now: Timestamp, include: Option<i64>) -> Result<Option<QueueState>> {
+    let counters = crate::store::eta::counters(c)?;
+    if counters.is_empty() {
+        return Ok(None);
+    }
     let local = office.local(now);
-    let services = cfg::list_services(c)?;
     // Tickets keep coming until the end of the service's opening range now; none while it is closed.
-    let closes_at = |id: i64| -> Option<i64> {
-        let s = services.iter().find(|s| s.id == id)?;
-        if !service_open(office, s, now) {
-            return Some(now.as_millisecond());
-        }
-        let range = s
-            .config
-            .hours
-            .day(local.weekday())
-            .iter()
-            .find(|r| r.contains(local.time()))?;
-        let close = local.with().time(range.close()).build().ok()?;
-        Some(close.timestamp().as_millisecond())
-    };
-    crate::store::eta::queue_state(c, now, office.day_start(now)?, office.policy, &closes_at)
+    let rules: Vec<crate::store::eta::ServiceRule> = cfg::list_services(c)?
+        .iter()
+        .filter(|s| s.config.active)
+        .map(|s| {
+            let closes_at_ms = if service_open(office, s, now) {
+                s.config
+                    .hours
+                    .day(local.weekday())
+                    .iter()
+                    .find(|r| r.contains(local.time()))
+                    .and_then(|r| local.with().time(r.close()).build().ok())
+                    .map(|z| z.timestamp().as_millisecond())
+            } else {
+                Some(now.as_millisecond())
+            };
+            crate::store::eta::ServiceRule {
+                id: s.id,
+                target_wait_minutes: s.config.target_wait_minutes,
+                closes_at_ms,
+            }
+        })
+        .collect();
+    let day_start = office.day_start(now)?;
+    crate::store::eta::queue_state(c, now, day_start, office.policy, &rules, counters, include).map(Some)
 }
 
 fn wait_range(e: Option<Eta>) -> Option<WaitRange> {
@@ -90,7 +103,8 @@ fn wait_range(e: Option<Eta>) -> Option<WaitRange> {
 /// People ahead of a ticket and its estimated wait.
 fn estimate(c: &Connection, office: &Office, t: &Ticket, now: Timestamp) -> Result<(u32, Option<Eta>)> {
     let ahead = tickets::people_ahead(c, t)?;
-    Ok((ahead, eta::estimate(&queue_state(c, office, now)?, t.id)))
+    let state = queue_state(c, office, now, Some(t.id))?;
+    Ok((ahead, state.and_then(|s| eta::estimate(&s, t.id))))
 }
 
 fn valid_language(lang: &str) -> bool {
@@ -679,7 +693,7 @@ pub fn counter_panel(
 ) -> Result<CounterPanel> {
     cfg::get_counter(c, counter_id)?.ok_or_else(|| Error::not_found(format!("counter {counter_id}")))?;
     let since = office.day_start(now)?;
-    let state = queue_state(c, office, now)?;
+    let state = queue_state(c, office, now, None)?;
     let mut queues = Vec::new();
     for s in cfg::counter_service_rules(c, counter_id)? {
         queues.push(service_queue(
@@ -707,7 +721,7 @@ pub fn counter_panel(
 /// for a ticket taken now.
 fn service_queue(
     c: &Connection,
-    state: &QueueState,
+    state: &Option<QueueState>,
     service_id: i64,
     target_wait_minutes: Option<u32>,
     since: Timestamp,
@@ -718,7 +732,7 @@ fn service_queue(
         (Some(oldest), Some(target)) => now.as_millisecond() - oldest.as_millisecond() > i64::from(target) * 60_000,
         _ => false,
     };
-    let wait = eta::estimate_new(state, service_id);
+    let wait = state.as_ref().and_then(|s| eta::estimate_new(s, service_id));
     Ok(ServiceQueue {
         service_id,
         waiting: q.waiting,
@@ -734,7 +748,7 @@ fn service_queue(
 /// The queue of every active service today, for the back office's live view.
 pub fn office_queues(c: &Connection, office: &Office, now: Timestamp) -> Result<Vec<ServiceQueue>> {
     let since = office.day_start(now)?;
-    let state = queue_state(c, office, now)?;
+    let state = queue_state(c, office, now, None)?;
     cfg::list_services(c)?
         .into_iter()
         .filter(|s| s.config.active)
@@ -911,7 +925,7 @@ pub fn printer_alert(ctx: &mut WriteCtx<'_>, device: &Device, req: &PrinterAlert
 pub fn office_view(c: &Connection, office: &Office, now: Timestamp) -> Result<OfficeView> {
     let local = office.local(now);
     let day = office.day(now);
-    let state = queue_state(c, office, now)?;
+    let state = queue_state(c, office, now, None)?;
     let forms = cfg::list_forms(c)?;
     let mut services = Vec::new();
     for s in cfg::list_services(c)? {
@@ -925,7 +939,7 @@ pub fn office_view(c: &Connection, office: &Office, now: Timestamp) -> Result<Of
             .daily_cap
             .unwrap_or(TicketNumber::MAX_SEQ)
             .min(TicketNumber::MAX_SEQ);
-        let wait = eta::estimate_new(&state, s.id);
+        let wait = state.as_ref().and_then(|state| eta::estimate_new(state, s.id));
         services.push(ServiceView {
             id: s.id,
             open: service_open(office, &s, now),

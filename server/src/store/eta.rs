@@ -2,7 +2,8 @@
 //! indexed queries: today's waiting tickets, the counters with a clerk signed in (services in order
 //! of preference, pause, visit in progress, run of urgent calls) and what the server's predictor
 //! learns from each service: its latest visits and the last hour's arrivals. The history used only
-//! by the evaluator's other predictors (the hour's completions, the last wait) is left empty.
+//! by the evaluator's other predictors (service times from the start, the hour's completions, the
+//! last wait) is left empty. Also the office's past days as rows for the predictors' event log.
 
 use std::collections::HashMap;
 
@@ -11,19 +12,86 @@ use rusqlite::Connection;
 use turno_shared::domain::CallPolicy;
 use turno_shared::domain::eta::{CounterMode, CounterState, QueueState, ServiceState, WaitingTicket};
 
-use super::tickets::{SERVICE_TIME_SAMPLES, recent_service_secs};
+use super::tickets::SERVICE_TIME_SAMPLES;
 use crate::error::Result;
 
 const HOUR_MS: i64 = 3_600_000;
+/// The forward estimate simulates at most this many calls; older tickets than the oldest this many
+/// waiting are not read.
+const MAX_WAITING: u32 = 2000;
 
-/// The state at `now` of today's queue (tickets issued after `day_start`), `closes_at` giving when
-/// each service stops issuing tickets today, if known.
+/// A service as the estimate needs it: its target and when it stops issuing tickets today.
+pub struct ServiceRule {
+    pub id: i64,
+    pub target_wait_minutes: Option<u32>,
+    pub closes_at_ms: Option<i64>,
+}
+
+/// The counters with a clerk signed in: services in order of preference, pause, visit in progress,
+/// run of urgent calls. Two queries, whatever the number of counters.
+pub fn counters(c: &Connection) -> Result<Vec<CounterState>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT s.counter_id, s.paused_reason IS NOT NULL, COALESCE(s.paused_at, s.opened_at), s.urgent_streak,
+                cs.service_id
+         FROM counter_sessions s JOIN counters k ON k.id = s.counter_id AND k.active = 1
+         LEFT JOIN counter_services cs ON cs.counter_id = s.counter_id
+         WHERE s.closed_at IS NULL ORDER BY s.counter_id, cs.rank",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, u32>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+        ))
+    })?;
+    let mut counters: Vec<CounterState> = Vec::new();
+    for row in rows {
+        let (id, paused, since, urgent_streak, service) = row?;
+        if counters.last().is_none_or(|k| k.id != id) {
+            counters.push(CounterState {
+                id,
+                services: Vec::new(),
+                mode: if paused {
+                    CounterMode::Paused { since_ms: since }
+                } else {
+                    CounterMode::Open
+                },
+                busy: None,
+                urgent_streak,
+            });
+        }
+        if let (Some(service), Some(k)) = (service, counters.last_mut()) {
+            k.services.push(service);
+        }
+    }
+    let mut stmt = c.prepare_cached(
+        "SELECT counter_id, service_id, called_at FROM tickets
+         WHERE state IN ('called', 'serving') AND counter_id IS NOT NULL AND called_at IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+    })?;
+    for row in rows {
+        let (counter, service, called) = row?;
+        if let Some(k) = counters.iter_mut().find(|k| k.id == counter) {
+            k.busy = Some((service, called));
+        }
+    }
+    Ok(counters)
+}
+
+/// The state at `now` of today's queue (tickets issued after `day_start`, the oldest
+/// [`MAX_WAITING`] and ticket `include`), with these services and counters.
 pub fn queue_state(
     c: &Connection,
     now: Timestamp,
     day_start: Timestamp,
     policy: CallPolicy,
-    closes_at: &dyn Fn(i64) -> Option<i64>,
+    rules: &[ServiceRule],
+    counters: Vec<CounterState>,
+    include: Option<i64>,
 ) -> Result<QueueState> {
     let now_ms = now.as_millisecond();
     let mut arrivals: HashMap<i64, (u32, u32)> = HashMap::new();
@@ -41,81 +109,57 @@ pub fn queue_state(
             arrivals.insert(id, counts);
         }
     }
+    // Call to finish of the latest visits (the forward estimate's visit time).
     let mut visits = c.prepare_cached(&format!(
         "SELECT (finished_at - called_at) / 1000 FROM tickets
          WHERE state = 'done' AND service_id = ?1 AND called_at IS NOT NULL
          ORDER BY finished_at DESC LIMIT {SERVICE_TIME_SAMPLES}"
     ))?;
     let mut services = Vec::new();
-    let mut stmt = c.prepare_cached("SELECT id, target_wait_minutes FROM services WHERE active = 1 ORDER BY id")?;
-    let rows: Vec<(i64, Option<u32>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (id, target) in rows {
+    for rule in rules {
         let recent_visit_secs = visits
-            .query_map([id], |r| r.get::<_, i64>(0))?
+            .query_map([rule.id], |r| r.get::<_, i64>(0))?
             .map(|r| r.map(|s| s.clamp(0, i64::from(u32::MAX)) as u32))
             .collect::<rusqlite::Result<_>>()?;
-        let (issued, priority) = arrivals.get(&id).copied().unwrap_or_default();
+        let (issued, priority) = arrivals.get(&rule.id).copied().unwrap_or_default();
         services.push(ServiceState {
-            id,
-            target_wait_minutes: target,
-            recent_service_secs: recent_service_secs(c, id)?,
+            id: rule.id,
+            target_wait_minutes: rule.target_wait_minutes,
             recent_visit_secs,
             issued_last_hour: issued,
             priority_issued_last_hour: priority,
-            closes_at_ms: closes_at(id),
+            closes_at_ms: rule.closes_at_ms,
             ..ServiceState::default()
         });
     }
 
-    let mut stmt = c.prepare_cached(
-        "SELECT s.counter_id, s.paused_reason IS NOT NULL, COALESCE(s.paused_at, s.opened_at), s.urgent_streak
-         FROM counter_sessions s JOIN counters k ON k.id = s.counter_id AND k.active = 1
-         WHERE s.closed_at IS NULL ORDER BY s.counter_id",
-    )?;
-    let sessions: Vec<(i64, bool, i64, u32)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut served = c.prepare_cached("SELECT service_id FROM counter_services WHERE counter_id = ?1 ORDER BY rank")?;
-    let mut busy = c.prepare_cached(
-        "SELECT service_id, called_at FROM tickets WHERE counter_id = ?1 AND state IN ('called', 'serving')
-         AND called_at IS NOT NULL LIMIT 1",
-    )?;
-    let mut counters = Vec::new();
-    for (id, paused, since, urgent_streak) in sessions {
-        let services = served
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?;
-        let busy = super::optional(busy.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))?;
-        counters.push(CounterState {
-            id,
-            services,
-            mode: if paused {
-                CounterMode::Paused { since_ms: since }
-            } else {
-                CounterMode::Open
-            },
-            busy,
-            urgent_streak,
-        });
-    }
-
-    let mut stmt = c.prepare_cached(
+    let row = |r: &rusqlite::Row<'_>| {
+        Ok(WaitingTicket {
+            id: r.get(0)?,
+            service_id: r.get(1)?,
+            arrival_ms: r.get(2)?,
+            priority: r.get(3)?,
+            to_counter: r.get(4)?,
+        })
+    };
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT id, service_id, issued_at, priority, target_counter_id FROM tickets
-         WHERE state = 'waiting' AND issued_at > ?1",
-    )?;
-    let waiting = stmt
-        .query_map([day_start.as_millisecond() - 1], |r| {
-            Ok(WaitingTicket {
-                id: r.get(0)?,
-                service_id: r.get(1)?,
-                arrival_ms: r.get(2)?,
-                priority: r.get(3)?,
-                to_counter: r.get(4)?,
-            })
-        })?
+         WHERE state = 'waiting' AND issued_at > ?1 ORDER BY issued_at, id LIMIT {MAX_WAITING}"
+    ))?;
+    let mut waiting: Vec<WaitingTicket> = stmt
+        .query_map([day_start.as_millisecond() - 1], row)?
         .collect::<rusqlite::Result<_>>()?;
+    if let Some(id) = include
+        && !waiting.iter().any(|w| w.id == id)
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT id, service_id, issued_at, priority, target_counter_id FROM tickets
+             WHERE id = ?1 AND state = 'waiting'",
+        )?;
+        if let Some(w) = super::optional(stmt.query_row([id], row))? {
+            waiting.push(w);
+        }
+    }
     Ok(QueueState {
         now_ms,
         policy,
