@@ -67,13 +67,11 @@ fn queue_state(c: &Connection, office: &Office, now: Timestamp, include: Option<
     }
     let local = office.local(now);
     // Tickets keep coming until the end of the service's opening range now; none while it is closed.
-    let rules: Vec<crate::store::eta::ServiceRule> = cfg::list_services(c)?
-        .iter()
-        .filter(|s| s.config.active)
+    let rules: Vec<crate::store::eta::ServiceRule> = crate::store::eta::service_hours(c)?
+        .into_iter()
         .map(|s| {
-            let closes_at_ms = if service_open(office, s, now) {
-                s.config
-                    .hours
+            let closes_at_ms = if takes_tickets(true, &s.hours, &s.closed_days, &local) {
+                s.hours
                     .day(local.weekday())
                     .iter()
                     .find(|r| r.contains(local.time()))
@@ -84,7 +82,7 @@ fn queue_state(c: &Connection, office: &Office, now: Timestamp, include: Option<
             };
             crate::store::eta::ServiceRule {
                 id: s.id,
-                target_wait_minutes: s.config.target_wait_minutes,
+                target_wait_minutes: s.target_wait_minutes,
                 closes_at_ms,
             }
         })

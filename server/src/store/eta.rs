@@ -19,12 +19,38 @@ const HOUR_MS: i64 = 3_600_000;
 /// The forward estimate simulates at most this many calls; older tickets than the oldest this many
 /// waiting are not read.
 const MAX_WAITING: u32 = 2000;
+/// At most this many of the last hour's issues are read for the arrival rate.
+const ARRIVALS_READ: u32 = 200;
 
 /// A service as the estimate needs it: its target and when it stops issuing tickets today.
 pub struct ServiceRule {
     pub id: i64,
     pub target_wait_minutes: Option<u32>,
     pub closes_at_ms: Option<i64>,
+}
+
+/// An active service's target and opening rules, without its texts.
+pub struct ServiceHours {
+    pub id: i64,
+    pub target_wait_minutes: Option<u32>,
+    pub hours: turno_shared::domain::WeeklyHours,
+    pub closed_days: Vec<turno_shared::api::ClosedDay>,
+}
+
+/// The active services' targets and opening rules.
+pub fn service_hours(c: &Connection) -> Result<Vec<ServiceHours>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, target_wait_minutes, hours, closed_days FROM services WHERE active = 1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ServiceHours {
+            id: r.get(0)?,
+            target_wait_minutes: r.get(1)?,
+            hours: super::office::from_json(&r.get::<_, String>(2)?)?,
+            closed_days: super::office::from_json(&r.get::<_, String>(3)?)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The counters with a clerk signed in: services in order of preference, pause, visit in progress,
@@ -94,19 +120,33 @@ pub fn queue_state(
     include: Option<i64>,
 ) -> Result<QueueState> {
     let now_ms = now.as_millisecond();
+    // The last hour's arrivals by service, from the latest issues (at most ARRIVALS_READ of them:
+    // when more came in the hour, the count is scaled from the span they cover).
     let mut arrivals: HashMap<i64, (u32, u32)> = HashMap::new();
     {
-        let mut stmt = c.prepare_cached(
-            "SELECT e.service_id, COUNT(*), COALESCE(SUM(t.priority), 0) FROM ticket_events e
-             JOIN tickets t ON t.id = e.ticket_id
-             WHERE e.at > ?1 AND e.action = 'issue' GROUP BY e.service_id",
-        )?;
-        let rows = stmt.query_map([now_ms - HOUR_MS], |r| {
-            Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?)))
-        })?;
-        for row in rows {
-            let (id, counts) = row?;
-            arrivals.insert(id, counts);
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT e.service_id, t.priority, e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+             WHERE e.at > ?1 AND e.action = 'issue' ORDER BY e.at DESC LIMIT {ARRIVALS_READ}"
+        ))?;
+        let rows: Vec<(i64, bool, i64)> = stmt
+            .query_map([now_ms - HOUR_MS], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let scale = match rows.last() {
+            Some(&(_, _, oldest)) if rows.len() == ARRIVALS_READ as usize => {
+                HOUR_MS as f64 / (now_ms - oldest).max(1000) as f64
+            }
+            _ => 1.0,
+        };
+        let mut counts: HashMap<i64, (f64, f64)> = HashMap::new();
+        for (service, priority, _) in rows {
+            let n = counts.entry(service).or_default();
+            n.0 += scale;
+            if priority {
+                n.1 += scale;
+            }
+        }
+        for (service, (all, priority)) in counts {
+            arrivals.insert(service, (all.round() as u32, priority.round() as u32));
         }
     }
     // Call to finish of the latest visits (the forward estimate's visit time).

@@ -6,6 +6,9 @@
 //! Pure: the server fills a `QueueState` from its store, the evaluator of `turno-sim` from a replayed
 //! event log; both ask the same functions.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use super::policy::{CallPolicy, Candidate, choose_next};
 use super::wait::{DEFAULT_SERVICE_SECS, estimate_wait_minutes, typical_service_secs};
 
@@ -306,7 +309,7 @@ pub fn forward_minutes(state: &QueueState, target: &WaitingTicket, p: &ForwardPa
     }
 
     // Counters: when each is next free to call, and its run of urgent calls.
-    let mut free: Vec<f64> = state
+    let free: Vec<f64> = state
         .counters
         .iter()
         .map(|k| {
@@ -327,8 +330,15 @@ pub fn forward_minutes(state: &QueueState, target: &WaitingTicket, p: &ForwardPa
         })
         .collect();
     let mut streak: Vec<u32> = state.counters.iter().map(|k| k.urgent_streak).collect();
-    // Counters that took nothing and wait for the next arrival.
-    let mut idle = vec![false; state.counters.len()];
+    // When each counter next calls, soonest first (equal times: the first counter); a counter that
+    // took nothing waits for the next arrival. Times are positive, so their bits order as they do.
+    let mut due: BinaryHeap<Reverse<(u64, usize)>> = free
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| **f < f64::MAX)
+        .map(|(k, f)| Reverse((f.to_bits(), k)))
+        .collect();
+    let mut reached = now as f64;
 
     // Arrivals to come: per service, the next normal and priority arrival and their spacing.
     struct Stream {
@@ -364,18 +374,9 @@ pub fn forward_minutes(state: &QueueState, target: &WaitingTicket, p: &ForwardPa
     let mut candidates: Vec<Candidate> = Vec::with_capacity(16);
 
     for _ in 0..p.max_calls {
-        // The counter free soonest (idle ones wake at the next arrival).
-        let next_arrival = streams
-            .iter()
-            .filter(|s| s.next < s.until)
-            .map(|s| s.next)
-            .fold(f64::MAX, f64::min);
-        let (k, at) = free
-            .iter()
-            .enumerate()
-            .map(|(k, &f)| (k, if idle[k] { f.max(next_arrival) } else { f }))
-            .filter(|&(_, f)| f < f64::MAX)
-            .min_by(|a, b| a.1.total_cmp(&b.1))?;
+        let Reverse((bits, k)) = due.pop()?;
+        let at = f64::from_bits(bits);
+        reached = reached.max(at);
         // Tickets that arrived by then join their queues.
         for s in &mut streams {
             while s.next <= at && s.next < s.until {
@@ -396,7 +397,6 @@ pub fn forward_minutes(state: &QueueState, target: &WaitingTicket, p: &ForwardPa
                 s.next += s.every;
             }
         }
-        idle[k] = false;
         let at_ms = at as i64;
         let counter = &state.counters[k];
         candidates.clear();
@@ -428,11 +428,13 @@ pub fn forward_minutes(state: &QueueState, target: &WaitingTicket, p: &ForwardPa
         }
         let Some(choice) = choose_next(&candidates, streak[k], state.policy, at_ms) else {
             // Nothing for this counter: it waits for the next arrival, or is done.
+            let next_arrival = streams
+                .iter()
+                .filter(|s| s.next < s.until)
+                .map(|s| s.next)
+                .fold(f64::MAX, f64::min);
             if next_arrival < f64::MAX {
-                idle[k] = true;
-                free[k] = at;
-            } else {
-                free[k] = f64::MAX;
+                due.push(Reverse((next_arrival.to_bits(), k)));
             }
             continue;
         };
@@ -448,14 +450,12 @@ pub fn forward_minutes(state: &QueueState, target: &WaitingTicket, p: &ForwardPa
             service_id =
                 take(&mut lanes[i].priority, choice.ticket_id).or_else(|| take(&mut lanes[i].normal, choice.ticket_id));
         }
-        free[k] = at + service_id.map_or(default_ms, visit_ms) + gap;
+        due.push(Reverse((
+            (at + service_id.map_or(default_ms, visit_ms) + gap).to_bits(),
+            k,
+        )));
     }
     // Past the simulation's horizon: where it got to.
-    let reached = free
-        .iter()
-        .copied()
-        .filter(|f| *f < f64::MAX)
-        .fold(now as f64, f64::max);
     Some((reached - now as f64) / MIN_MS)
 }
 
@@ -550,10 +550,10 @@ pub const FORWARD_CALIBRATION: Calibration = Calibration {
     bands: [
         (0.00, 0.00, 0.00),
         (-0.51, -2.14, 3.25),
-        (0.21, -2.66, 6.99),
-        (1.23, -4.22, 12.05),
+        (0.19, -2.66, 6.99),
+        (1.28, -4.22, 12.05),
         (2.70, -6.12, 16.67),
-        (3.63, -16.71, 31.50),
+        (3.76, -16.66, 31.50),
     ],
 };
 
