@@ -69,6 +69,9 @@ pub enum Screen {
     Closed,
     Full,
     Unreachable,
+    /// The server refused the kiosk's token (never registered, or revoked): a screen for the staff,
+    /// not a retry loop for the citizen.
+    NotAuthorised,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -562,6 +565,10 @@ impl Controller {
                         self.show(Screen::Closed, now);
                         self.load(now)
                     }
+                    Err(Failure::Refused(ErrorCode::Unauthenticated | ErrorCode::Forbidden)) => {
+                        self.show(Screen::NotAuthorised, now);
+                        Vec::new()
+                    }
                     Err(_) => {
                         self.show(Screen::Unreachable, now);
                         self.load(now)
@@ -580,6 +587,9 @@ impl Controller {
                 match result {
                     Ok(()) => self.show(Screen::RateThanks, now),
                     Err(Failure::Unreachable) => self.show(Screen::Unreachable, now),
+                    Err(Failure::Refused(ErrorCode::Unauthenticated | ErrorCode::Forbidden)) => {
+                        self.show(Screen::NotAuthorised, now)
+                    }
                     Err(Failure::Refused(code)) => {
                         self.refusal = match code {
                             ErrorCode::NotRateable => Refusal::NotRateable,
@@ -650,7 +660,8 @@ impl Controller {
             Screen::RateThanks if since_screen >= self.timing.thanks_shown => {
                 effects.extend(self.go_home(now, true));
             }
-            Screen::Unreachable => {}
+            // The staff's screen stays until someone goes back to the start.
+            Screen::Unreachable | Screen::NotAuthorised => {}
             Screen::Welcome if self.language == Language::Italian => {}
             _ if self.pending == Pending::None && self.idle_for(now) >= self.timing.idle_timeout => {
                 effects.extend(self.go_home(now, true));
@@ -679,7 +690,7 @@ impl Controller {
     fn idle_warning(&self, now: Instant) -> Option<u32> {
         let watched = !matches!(
             self.screen,
-            Screen::Welcome | Screen::Ticket | Screen::RateThanks | Screen::Unreachable
+            Screen::Welcome | Screen::Ticket | Screen::RateThanks | Screen::Unreachable | Screen::NotAuthorised
         ) || self.screen == Screen::Welcome && self.language != Language::Italian;
         if !watched || self.pending != Pending::None {
             return None;

@@ -203,5 +203,16 @@ pub fn screens() -> Vec<(&'static str, Vec<Input>)> {
         ("service-closed", vec![Input::TakeNumber, Input::OpenService(5)]),
         ("service-full", vec![Input::TakeNumber, Input::OpenService(4)]),
         ("unreachable", vec![Input::OfficeLoaded(Err(Failure::Unreachable))]),
+        (
+            "not-authorised",
+            with(
+                &to_info,
+                vec![
+                    Input::GetTicket,
+                    Input::ChoosePriority(false),
+                    Input::Issued(Err(Failure::Refused(ErrorCode::Unauthenticated))),
+                ],
+            ),
+        ),
     ]
 }

@@ -489,5 +489,6 @@ fn ui_screen(screen: controller::Screen) -> turno_ui::Screen {
         S::Closed => U::Closed,
         S::Full => U::Full,
         S::Unreachable => U::Unreachable,
+        S::NotAuthorised => U::NotAuthorised,
     }
 }

@@ -53,32 +53,54 @@ fn done<B: Serialize, A: Serialize>(
     ctx.emit(&LiveEvent::ConfigChanged)
 }
 
-fn check_text(what: &str, text: &str, max: usize) -> Result<()> {
+/// Refuses a blank text or one longer than `max` characters, as an error of `field`.
+fn check_text(field: &str, what: &str, text: &str, max: usize) -> Result<()> {
     if text.trim().is_empty() || text.chars().count() > max {
-        return Err(Error::invalid(format!("{what} must hold 1 to {max} characters")));
+        return Err(Error::invalid_field(
+            field,
+            format!("{what} must hold 1 to {max} characters"),
+        ));
     }
     Ok(())
 }
 
 // ----- services -----
 
+/// Checks a service's settings; each error names its field (`name.en`, `outcomes`, `closed_days`, …).
 fn validate_service(s: &ServiceInput) -> Result<()> {
     if s.name.0.get(REFERENCE_LANGUAGE).is_none_or(|n| n.trim().is_empty()) {
-        return Err(Error::invalid("a service needs an Italian name (\"it\")"));
+        return Err(Error::invalid_field(
+            "name.it",
+            "a service needs an Italian name (\"it\")",
+        ));
     }
-    for name in s.name.0.values() {
-        check_text("a service's name", name, 80)?;
+    for (lang, name) in &s.name.0 {
+        check_text(&format!("name.{lang}"), "a service's name", name, 80)?;
     }
-    for text in s.info.0.values() {
+    for (lang, text) in &s.info.0 {
         if text.chars().count() > 4000 {
-            return Err(Error::invalid("an information sheet can hold up to 4000 characters"));
+            return Err(Error::invalid_field(
+                format!("info.{lang}"),
+                "an information sheet can hold up to 4000 characters",
+            ));
         }
     }
     if s.documents.len() > 30 {
-        return Err(Error::invalid("list up to 30 documents to bring"));
+        return Err(Error::invalid_field("documents", "list up to 30 documents to bring"));
+    }
+    for (lang, text) in s.documents.iter().flat_map(|d| &d.0) {
+        if text.chars().count() > 200 {
+            return Err(Error::invalid_field(
+                format!("documents.{lang}"),
+                "a document to bring is named in up to 200 characters",
+            ));
+        }
     }
     if s.outcomes.is_empty() {
-        return Err(Error::invalid("a service needs at least one outcome code"));
+        return Err(Error::invalid_field(
+            "outcomes",
+            "a service needs at least one outcome code",
+        ));
     }
     // JSON Schema cannot say "unique by code", so a repeated code is a conflict, not a schema violation.
     let mut seen = HashSet::new();
@@ -87,17 +109,24 @@ fn validate_service(s: &ServiceInput) -> Result<()> {
             return Err(Error::conflict(
                 ErrorCode::DuplicateOutcome,
                 format!("the outcome code {} appears twice", o.code),
-            ));
+            )
+            .on("outcomes"));
         }
     }
     if s.target_wait_minutes.is_some_and(|m| m == 0 || m > 24 * 60) {
-        return Err(Error::invalid("the target wait runs from 1 to 1440 minutes"));
+        return Err(Error::invalid_field(
+            "target_wait_minutes",
+            "the target wait runs from 1 to 1440 minutes",
+        ));
     }
     if s.daily_cap.is_some_and(|c| c == 0 || c > 9999) {
-        return Err(Error::invalid("the daily cap runs from 1 to 9999 tickets"));
+        return Err(Error::invalid_field(
+            "daily_cap",
+            "the daily cap runs from 1 to 9999 tickets",
+        ));
     }
     if s.closed_days.len() > 366 {
-        return Err(Error::invalid("list up to 366 days closed"));
+        return Err(Error::invalid_field("closed_days", "list up to 366 days closed"));
     }
     let mut days = HashSet::new();
     for d in &s.closed_days {
@@ -105,10 +134,35 @@ fn validate_service(s: &ServiceInput) -> Result<()> {
             return Err(Error::conflict(
                 ErrorCode::AlreadyExists,
                 format!("{} is listed twice among the days closed", d.date),
-            ));
+            )
+            .on("closed_days"));
         }
         if d.reason.as_ref().is_some_and(|r| r.chars().count() > 120) {
-            return Err(Error::invalid("the reason of a day closed holds up to 120 characters"));
+            return Err(Error::invalid_field(
+                "closed_days",
+                "the reason of a day closed holds up to 120 characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a code or prefix another service (not `id`) already uses, naming the field.
+fn ensure_service_unique(c: &Connection, id: Option<i64>, s: &ServiceInput) -> Result<()> {
+    for other in cfg::list_services(c)?.into_iter().filter(|o| Some(o.id) != id) {
+        if other.config.code == s.code {
+            return Err(Error::conflict(
+                ErrorCode::AlreadyExists,
+                format!("the service {} already has the code {}", other.id, s.code),
+            )
+            .on("code"));
+        }
+        if other.config.prefix == s.prefix {
+            return Err(Error::conflict(
+                ErrorCode::AlreadyExists,
+                format!("the service {} already has the prefix {}", other.id, s.prefix),
+            )
+            .on("prefix"));
         }
     }
     Ok(())
@@ -120,6 +174,7 @@ fn service(c: &Connection, id: i64) -> Result<Service> {
 
 pub fn create_service(ctx: &mut WriteCtx<'_>, by: Actor<'_>, input: ServiceInput) -> Result<Service> {
     validate_service(&input)?;
+    ensure_service_unique(ctx.conn, None, &input)?;
     let id = cfg::insert_service(ctx.conn, &input)?;
     let created = Service { id, config: input };
     done::<(), _>(ctx, by, "create", "service", Some(id), None, Some(&created))?;
@@ -129,6 +184,7 @@ pub fn create_service(ctx: &mut WriteCtx<'_>, by: Actor<'_>, input: ServiceInput
 pub fn update_service(ctx: &mut WriteCtx<'_>, by: Actor<'_>, id: i64, input: ServiceInput) -> Result<Service> {
     validate_service(&input)?;
     let before = service(ctx.conn, id)?;
+    ensure_service_unique(ctx.conn, Some(id), &input)?;
     cfg::update_service(ctx.conn, id, &input)?;
     let after = Service { id, config: input };
     done(ctx, by, "update", "service", Some(id), Some(&before), Some(&after))?;
@@ -147,18 +203,27 @@ pub fn deactivate_service(ctx: &mut WriteCtx<'_>, by: Actor<'_>, id: i64) -> Res
 
 // ----- counters -----
 
-fn validate_counter(c: &Connection, input: &CounterInput) -> Result<()> {
-    check_text("a counter's name", &input.name, 60)?;
+fn validate_counter(c: &Connection, id: Option<i64>, input: &CounterInput) -> Result<()> {
+    check_text("name", "a counter's name", &input.name, 60)?;
+    let taken = cfg::list_counters(c)?
+        .into_iter()
+        .any(|k| Some(k.id) != id && k.config.name.trim().eq_ignore_ascii_case(input.name.trim()));
+    if taken {
+        return Err(Error::conflict(
+            ErrorCode::AlreadyExists,
+            format!("a counter is already named {}", input.name.trim()),
+        )
+        .on("name"));
+    }
     let mut seen = HashSet::new();
     for id in &input.services {
         if !seen.insert(id) {
-            return Err(Error::invalid(format!("service {id} appears twice")));
+            return Err(Error::invalid_field("services", format!("service {id} appears twice")));
         }
         if cfg::get_service(c, *id)?.is_none() {
-            return Err(Error::conflict(
-                ErrorCode::UnknownReference,
-                format!("there is no service {id}"),
-            ));
+            return Err(
+                Error::conflict(ErrorCode::UnknownReference, format!("there is no service {id}")).on("services"),
+            );
         }
     }
     Ok(())
@@ -169,7 +234,7 @@ fn counter(c: &Connection, id: i64) -> Result<Counter> {
 }
 
 pub fn create_counter(ctx: &mut WriteCtx<'_>, by: Actor<'_>, input: CounterInput) -> Result<Counter> {
-    validate_counter(ctx.conn, &input)?;
+    validate_counter(ctx.conn, None, &input)?;
     let id = cfg::insert_counter(ctx.conn, &input)?;
     let created = Counter { id, config: input };
     done::<(), _>(ctx, by, "create", "counter", Some(id), None, Some(&created))?;
@@ -177,10 +242,10 @@ pub fn create_counter(ctx: &mut WriteCtx<'_>, by: Actor<'_>, input: CounterInput
 }
 
 pub fn update_counter(ctx: &mut WriteCtx<'_>, by: Actor<'_>, id: i64, input: CounterInput) -> Result<Counter> {
-    validate_counter(ctx.conn, &input)?;
+    validate_counter(ctx.conn, Some(id), &input)?;
     let before = counter(ctx.conn, id)?;
     if !input.active {
-        ensure_unused(ctx.conn, &before)?;
+        ensure_unused(ctx.conn, &before).map_err(|e| e.on("active"))?;
     }
     cfg::update_counter(ctx.conn, id, &input)?;
     let after = Counter { id, config: input };
@@ -217,7 +282,14 @@ fn user(c: &Connection, id: i64) -> Result<User> {
 
 /// Creates a user with the hash of their password (hashed off the writer).
 pub fn create_user(ctx: &mut WriteCtx<'_>, by: Actor<'_>, input: UserInput, hash: &str) -> Result<User> {
-    check_text("a display name", &input.display_name, 80)?;
+    check_text("display_name", "a display name", &input.display_name, 80)?;
+    if cfg::user_by_username(ctx.conn, input.username.as_str())?.is_some() {
+        return Err(Error::conflict(
+            ErrorCode::AlreadyExists,
+            format!("the username {} is taken", input.username),
+        )
+        .on("username"));
+    }
     let id = cfg::insert_user(
         ctx.conn,
         input.username.as_str(),
@@ -241,18 +313,12 @@ pub fn update_user(
     hash: Option<&str>,
     keep: Option<&str>,
 ) -> Result<User> {
-    check_text("a display name", &input.display_name, 80)?;
+    check_text("display_name", "a display name", &input.display_name, 80)?;
     if by.is_some_and(|me| me.id == id) && !input.active {
-        return Err(Error::conflict(
-            ErrorCode::SelfLockout,
-            "you cannot deactivate yourself",
-        ));
+        return Err(Error::conflict(ErrorCode::SelfLockout, "you cannot deactivate yourself").on("active"));
     }
     if by.is_some_and(|me| me.id == id && me.role != input.role) {
-        return Err(Error::conflict(
-            ErrorCode::SelfLockout,
-            "you cannot change your own role",
-        ));
+        return Err(Error::conflict(ErrorCode::SelfLockout, "you cannot change your own role").on("role"));
     }
     let before = user(ctx.conn, id)?;
     cfg::update_user(
@@ -365,11 +431,30 @@ pub fn reset_password(ctx: &mut WriteCtx<'_>, by: Actor<'_>, username: &str, has
     Ok(after)
 }
 
+/// Who is signed in at which counter now, and since when; paused or not.
+pub fn open_sessions(c: &Connection) -> Result<Vec<turno_shared::api::OpenSession>> {
+    let mut out = Vec::new();
+    for (s, opened_at) in cfg::open_sessions(c)? {
+        let (Some(user), Some(counter_name)) = (cfg::get_user(c, s.user_id)?, cfg::counter_name(c, s.counter_id)?)
+        else {
+            continue;
+        };
+        out.push(turno_shared::api::OpenSession {
+            counter_id: s.counter_id,
+            counter_name,
+            user,
+            since: cfg::ts(opened_at)?,
+            paused: s.paused,
+        });
+    }
+    Ok(out)
+}
+
 // ----- devices -----
 
 /// Registers a kiosk or display with the hash of its new token.
 pub fn create_device(ctx: &mut WriteCtx<'_>, by: Actor<'_>, input: DeviceInput, token_hash: &str) -> Result<Device> {
-    check_text("a device's name", &input.name, 60)?;
+    check_text("name", "a device's name", &input.name, 60)?;
     let id = cfg::insert_device(ctx.conn, &input.name, input.kind, token_hash, ctx.now())?;
     let created = cfg::get_device(ctx.conn, id)?.ok_or_else(|| Error::internal("device vanished"))?;
     done::<(), _>(ctx, by, "create", "device", Some(id), None, Some(&created))?;
@@ -389,19 +474,19 @@ pub fn revoke_device(ctx: &mut WriteCtx<'_>, by: Actor<'_>, id: i64) -> Result<D
 /// Refuses a notice whose texts are blank or too long, or whose end comes before its start.
 fn validate_notice(n: &NoticeInput) -> Result<()> {
     if n.text.0.get(REFERENCE_LANGUAGE).is_none_or(|t| t.trim().is_empty()) {
-        return Err(Error::invalid("a notice needs an Italian text (\"it\")"));
+        return Err(Error::invalid_field(
+            "text.it",
+            "a notice needs an Italian text (\"it\")",
+        ));
     }
-    for text in n.text.0.values() {
-        check_text("a notice", text, 200)?;
+    for (lang, text) in &n.text.0 {
+        check_text(&format!("text.{lang}"), "a notice", text, 200)?;
     }
     if let (Some(start), Some(end)) = (n.starts_at, n.ends_at)
         && end <= start
     {
         // JSON Schema cannot compare two fields: a conflict, not a schema violation.
-        return Err(Error::conflict(
-            ErrorCode::InvalidRange,
-            "a notice must end after it starts",
-        ));
+        return Err(Error::conflict(ErrorCode::InvalidRange, "a notice must end after it starts").on("ends_at"));
     }
     Ok(())
 }
@@ -485,21 +570,23 @@ pub fn add_form(
     filename: &str,
     data: &[u8],
 ) -> Result<Form> {
-    check_text("a form's title", title, 120)?;
+    check_text("title", "a form's title", title, 120)?;
     service(ctx.conn, service_id)?;
     if data.len() > MAX_FORM_BYTES {
         return Err(Error::BadRequest {
             status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
             code: ErrorCode::BodyTooLarge,
             message: format!("a form can be up to {} MB", MAX_FORM_BYTES / (1024 * 1024)),
-        });
+        }
+        .on("file"));
     }
     if !is_pdf(data) {
         return Err(Error::BadRequest {
             status: axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code: ErrorCode::UnsupportedMediaType,
             message: "the file is not a PDF document".into(),
-        });
+        }
+        .on("file"));
     }
     let sha: String = sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect();
     let id = cfg::insert_form(

@@ -265,7 +265,8 @@ pub async fn ensure(
         listen.ip().to_string()
     };
     text.push_str(&format!(
-        "\nWaiting-room board (open it in a browser, full screen):\n  {scheme}://{host}:{port}/board?token={display}\n",
+        "\nWaiting-room board (open it in a browser, full screen):\n  {scheme}://{host}:{port}/board?token={display}\n\
+         \nBack office (dashboard, statistics, exports; sign in as admin):\n  {scheme}://{host}:{port}/backoffice\n",
         port = listen.port()
     ));
     let kiosk_toml = format!(

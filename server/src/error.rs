@@ -29,6 +29,10 @@ pub enum Error {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// An error about one field of the request (`name.en`, `closed_days`, …): what a form shows next
+    /// to that field. Answers as `error` does.
+    #[error("{error}")]
+    Field { field: String, error: Box<Error> },
 }
 
 impl Error {
@@ -37,6 +41,33 @@ impl Error {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: ErrorCode::InvalidInput,
             message: message.into(),
+        }
+    }
+
+    /// A value of `field` that breaks a rule (422).
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::invalid(message).on(field)
+    }
+
+    /// This error, as concerning `field` of the request.
+    pub fn on(self, field: impl Into<String>) -> Self {
+        match self {
+            Error::Field { error, .. } => Error::Field {
+                field: field.into(),
+                error,
+            },
+            error => Error::Field {
+                field: field.into(),
+                error: Box::new(error),
+            },
+        }
+    }
+
+    /// The field of the request this error concerns, if it says.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Field { field, .. } => Some(field),
+            _ => None,
         }
     }
 
@@ -69,6 +100,7 @@ impl Error {
             Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+            Error::Field { error, .. } => error.status_and_code(),
         }
     }
 }

@@ -3,17 +3,19 @@
 //! benchmarks (a large office's year). Seeded and reproducible. Each day is played out: arrivals by
 //! the hour (the morning peak, two afternoons a week), service times log-normal per service, counters
 //! calling by the office's real call policy (`turno_shared::domain::choose_next`), no-shows, priority,
-//! outcomes and ratings.
+//! transfers to another service (3% of visits), visits without a ticket (3%), outcomes and ratings.
 
 use std::collections::{HashMap, VecDeque};
 
 use jiff::civil::{Date, Weekday};
+use turno_shared::api::WalkIn;
 use turno_shared::domain::{CallPolicy, Candidate, choose_next};
 
 use crate::AppState;
 use crate::error::{Error, Result};
 use crate::store::history::{self as past, PastTicket, Step};
 use crate::store::office as cfg;
+use crate::store::tickets::insert_walk_in;
 
 /// How much history to make.
 #[derive(Clone, Copy, Debug)]
@@ -184,13 +186,16 @@ pub async fn generate(state: &AppState, until: Date, opts: Options) -> Result<u6
     let policy = state.office.policy;
     let mut written = 0;
     for day in days {
-        let tickets = play_day(&mut rng, state, day, &services, &counters, opts.tickets_per_day, policy)?;
+        let (tickets, walk_ins) = play_day(&mut rng, state, day, &services, &counters, opts.tickets_per_day, policy)?;
         written += tickets.len() as u64;
         state
             .store
             .write(move |ctx| {
                 for t in &tickets {
                     past::insert(ctx.conn, t)?;
+                }
+                for w in &walk_ins {
+                    insert_walk_in(ctx.conn, w, None)?;
                 }
                 Ok(())
             })
@@ -206,7 +211,8 @@ struct Sim {
     priority: bool,
 }
 
-/// Plays one office day: arrivals, counters calling by the policy, service, outcomes, ratings.
+/// Plays one office day: arrivals, counters calling by the policy, service, transfers, outcomes,
+/// ratings; and visits without a ticket.
 fn play_day(
     rng: &mut Rng,
     state: &AppState,
@@ -215,7 +221,7 @@ fn play_day(
     counters: &[Counter],
     per_day: u32,
     policy: CallPolicy,
-) -> Result<Vec<PastTicket>> {
+) -> Result<(Vec<PastTicket>, Vec<WalkIn>)> {
     let midnight = day
         .to_zoned(state.office.tz.clone())
         .map_err(Error::internal)?
@@ -258,6 +264,14 @@ fn play_day(
         .map(|_| (sims.first().map_or(close, |s| s.arrival), 0))
         .collect();
     let mut out: Vec<Option<PastTicket>> = (0..sims.len()).map(|_| None).collect();
+    // What happened to a ticket before it was transferred: its steps so far, its first call, and the
+    // prefix of its number (kept when its service changes).
+    let mut before: Vec<Vec<Step>> = (0..sims.len()).map(|_| Vec::new()).collect();
+    let mut first_called: Vec<Option<i64>> = vec![None; sims.len()];
+    let mut transfers: Vec<u32> = vec![0; sims.len()];
+    let prefixes: Vec<char> = sims.iter().map(|s| services[s.service].prefix).collect();
+    // Transferred tickets on their way to their new queue: (when they join it, ticket), in time order.
+    let mut sent_on: Vec<(i64, usize)> = Vec::new();
     let mut seqs: HashMap<char, u32> = HashMap::new();
     let numbers: Vec<u32> = sims
         .iter()
@@ -279,6 +293,18 @@ fn play_day(
                 .push_back(next_arrival);
             next_arrival += 1;
         }
+        // Transferred tickets join their new queue once sent, in arrival order.
+        while let Some(&(sent, i)) = sent_on.first()
+            && sent <= now
+        {
+            sent_on.remove(0);
+            let waiting = queue.entry(services[sims[i].service].id).or_default();
+            let at = waiting
+                .iter()
+                .position(|&j| sims[j].arrival > sims[i].arrival)
+                .unwrap_or(waiting.len());
+            waiting.insert(at, i);
+        }
         let counter = &counters[k];
         let candidates: Vec<Candidate> = counter
             .services
@@ -299,8 +325,13 @@ fn play_day(
             })
             .collect();
         let Some(choice) = choose_next(&candidates, streak, policy, now) else {
-            // Nothing for this counter: it waits for the next arrival (or the day ends for it).
-            free[k].0 = sims.get(next_arrival).map_or(close, |s| s.arrival.max(now + 1));
+            // Nothing for this counter: it waits for the next arrival or transfer (or the day ends).
+            let next = sims
+                .get(next_arrival)
+                .map(|s| s.arrival)
+                .into_iter()
+                .chain(sent_on.first().map(|s| s.0));
+            free[k].0 = next.min().map_or(close, |at| at.max(now + 1));
             continue;
         };
         let i = choice.ticket_id as usize;
@@ -310,6 +341,67 @@ fn play_day(
         }
         let s = &services[sims[i].service];
         let called = now;
+        first_called[i].get_or_insert(called);
+        if before[i].is_empty() {
+            before[i].push(Step {
+                action: "issue",
+                from_state: None,
+                to_state: "waiting",
+                at: sims[i].arrival,
+                service_id: sid,
+                counter_id: None,
+                user_id: None,
+            });
+        }
+        // Now and then the citizen turns out to need another service: started here, sent there, and
+        // back in the queue with the arrival time kept.
+        if transfers[i] == 0 && services.len() > 1 && rng.chance(0.03) {
+            let others: Vec<(usize, f64)> = services
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != sims[i].service)
+                .map(|(j, o)| (j, o.share))
+                .collect();
+            let to = *rng.pick(&others);
+            let start = called + 20_000 + (rng.unit() * 40_000.0) as i64;
+            let sent = start + (rng.log_normal(120.0, 0.5).clamp(30.0, 900.0) * 1000.0) as i64;
+            let by = (Some(counter.id), counter.user_id);
+            before[i].extend([
+                Step {
+                    action: "call",
+                    from_state: Some("waiting"),
+                    to_state: "called",
+                    at: called,
+                    service_id: sid,
+                    counter_id: by.0,
+                    user_id: by.1,
+                },
+                Step {
+                    action: "start",
+                    from_state: Some("called"),
+                    to_state: "serving",
+                    at: start,
+                    service_id: sid,
+                    counter_id: by.0,
+                    user_id: by.1,
+                },
+                Step {
+                    action: "transfer",
+                    from_state: Some("serving"),
+                    to_state: "waiting",
+                    at: sent,
+                    service_id: services[to].id,
+                    counter_id: by.0,
+                    user_id: by.1,
+                },
+            ]);
+            transfers[i] += 1;
+            sims[i].service = to;
+            let at = sent_on.partition_point(|&(t, _)| t <= sent);
+            sent_on.insert(at, (sent, i));
+            free[k] = (sent + 15_000, choice.urgent_streak);
+            continue;
+        }
         let (state, started, finished, outcome) = if rng.chance(0.04) {
             ("no_show", None, Some(called + 120_000), None)
         } else {
@@ -324,26 +416,16 @@ fn play_day(
             ("done", Some(start), Some(start + (secs * 1000.0) as i64), Some(outcome))
         };
         free[k] = (finished.unwrap_or(called) + 15_000, choice.urgent_streak);
-        let mut steps = vec![
-            Step {
-                action: "issue",
-                from_state: None,
-                to_state: "waiting",
-                at: sims[i].arrival,
-                service_id: sid,
-                counter_id: None,
-                user_id: None,
-            },
-            Step {
-                action: "call",
-                from_state: Some("waiting"),
-                to_state: "called",
-                at: called,
-                service_id: sid,
-                counter_id: Some(counter.id),
-                user_id: counter.user_id,
-            },
-        ];
+        let mut steps = std::mem::take(&mut before[i]);
+        steps.extend([Step {
+            action: "call",
+            from_state: Some("waiting"),
+            to_state: "called",
+            at: called,
+            service_id: sid,
+            counter_id: Some(counter.id),
+            user_id: counter.user_id,
+        }]);
         if let Some(start) = started {
             steps.push(Step {
                 action: "start",
@@ -381,7 +463,7 @@ fn play_day(
         });
         out[i] = Some(PastTicket {
             office_day: day.to_string(),
-            prefix: s.prefix,
+            prefix: prefixes[i],
             seq: numbers[i],
             service_id: sid,
             priority: sims[i].priority,
@@ -389,28 +471,50 @@ fn play_day(
             token: format!("{:016x}{:016x}", rng.next(), rng.next()),
             state,
             issued_at: sims[i].arrival,
-            first_called_at: Some(called),
+            first_called_at: first_called[i],
             called_at: Some(called),
             started_at: started,
             finished_at: finished,
             counter_id: Some(counter.id),
             user_id: counter.user_id,
             outcome,
-            transfers: 0,
+            transfers: transfers[i],
             steps,
             rating,
         });
     }
+    let walk_ins = walk_ins(rng, day, services, counters, &out, windows, midnight);
     // Who was still waiting at closing time went home: closed at the end of the day.
-    Ok(out
+    let tickets = out
         .into_iter()
         .enumerate()
         .map(|(i, t)| {
             t.unwrap_or_else(|| {
                 let s = &services[sims[i].service];
+                let mut steps = std::mem::take(&mut before[i]);
+                if steps.is_empty() {
+                    steps.push(Step {
+                        action: "issue",
+                        from_state: None,
+                        to_state: "waiting",
+                        at: sims[i].arrival,
+                        service_id: s.id,
+                        counter_id: None,
+                        user_id: None,
+                    });
+                }
+                steps.push(Step {
+                    action: "expire",
+                    from_state: Some("waiting"),
+                    to_state: "expired",
+                    at: close,
+                    service_id: s.id,
+                    counter_id: None,
+                    user_id: None,
+                });
                 PastTicket {
                     office_day: day.to_string(),
-                    prefix: s.prefix,
+                    prefix: prefixes[i],
                     seq: numbers[i],
                     service_id: s.id,
                     priority: sims[i].priority,
@@ -418,37 +522,73 @@ fn play_day(
                     token: format!("{:016x}{:016x}", rng.next(), rng.next()),
                     state: "expired",
                     issued_at: sims[i].arrival,
-                    first_called_at: None,
+                    first_called_at: first_called[i],
                     called_at: None,
                     started_at: None,
                     finished_at: Some(close),
                     counter_id: None,
                     user_id: None,
                     outcome: None,
-                    transfers: 0,
-                    steps: vec![
-                        Step {
-                            action: "issue",
-                            from_state: None,
-                            to_state: "waiting",
-                            at: sims[i].arrival,
-                            service_id: s.id,
-                            counter_id: None,
-                            user_id: None,
-                        },
-                        Step {
-                            action: "expire",
-                            from_state: Some("waiting"),
-                            to_state: "expired",
-                            at: close,
-                            service_id: s.id,
-                            counter_id: None,
-                            user_id: None,
-                        },
-                    ],
+                    transfers: transfers[i],
+                    steps,
                     rating: None,
                 }
             })
         })
-        .collect())
+        .collect();
+    Ok((tickets, walk_ins))
+}
+
+/// Visits without a ticket (a citizen sent straight to a desk, a phone appointment): about one for
+/// every thirty visits served, at a counter with a clerk, during opening hours.
+fn walk_ins(
+    rng: &mut Rng,
+    day: Date,
+    services: &[Service],
+    counters: &[Counter],
+    served: &[Option<PastTicket>],
+    windows: &[(u32, u32)],
+    midnight: i64,
+) -> Vec<WalkIn> {
+    let done = served.iter().flatten().filter(|t| t.state == "done").count();
+    let staffed: Vec<&Counter> = counters.iter().filter(|k| k.user_id.is_some()).collect();
+    let mut out = Vec::new();
+    if staffed.is_empty() || windows.is_empty() {
+        return out;
+    }
+    for _ in 0..done / 30 {
+        let counter = staffed[(rng.next() % staffed.len() as u64) as usize];
+        let Some(service) = counter
+            .services
+            .iter()
+            .find_map(|id| services.iter().find(|s| s.id == *id).filter(|_| rng.chance(0.6)))
+        else {
+            continue;
+        };
+        let (open, close) = windows[(rng.next() % windows.len() as u64) as usize];
+        let minute = f64::from(open) + rng.unit() * f64::from(close - open);
+        let started = midnight + (minute * 60_000.0) as i64;
+        let secs = rng.log_normal(service.median_secs * 0.8, 0.5).clamp(30.0, 3600.0);
+        let finished = started + (secs * 1000.0) as i64;
+        let pick = (rng.next() % service.outcomes.len().max(1) as u64) as usize;
+        let (Ok(started_at), Ok(finished_at), Some(Ok(outcome))) = (
+            jiff::Timestamp::from_millisecond(started),
+            jiff::Timestamp::from_millisecond(finished),
+            service.outcomes.get(pick).map(|o| o.parse()),
+        ) else {
+            continue;
+        };
+        out.push(WalkIn {
+            id: 0,
+            office_day: day.to_string(),
+            service_id: service.id,
+            counter_id: counter.id,
+            user_id: counter.user_id.unwrap_or_default(),
+            started_at,
+            finished_at,
+            outcome,
+            also: Vec::new(),
+        });
+    }
+    out
 }

@@ -266,6 +266,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 kiosk.display()
             );
         }
+        println!(
+            "Open a clerk's console (sign in as mrossi, choose Sportello 1):\n  \
+             cargo run --release -p turno-console -- --server {scheme}://{} --windowed\n",
+            config.listen
+        );
     } else if let Some(password) = setup::first_run(&state).await.map_err(|e| e.to_string())? {
         println!(
             "New office: created the back-office administrator \"{}\" with the password\n\n    {password}\n\n\

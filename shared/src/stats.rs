@@ -200,6 +200,23 @@ impl Histogram {
         self.max = self.max.max(v);
     }
 
+    /// Adds another histogram's values to this one.
+    fn merge(&mut self, other: Histogram) {
+        if !other.counts.is_empty() {
+            if self.counts.is_empty() {
+                self.counts = other.counts;
+            } else {
+                for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+                    *a += b;
+                }
+            }
+        }
+        self.over.extend(other.over);
+        self.n += other.n;
+        self.sum += other.sum;
+        self.max = self.max.max(other.max);
+    }
+
     /// The value of rank `k` (1-based) in ascending order.
     fn rank(&mut self, k: u32) -> u32 {
         let mut seen = 0;
@@ -291,6 +308,33 @@ impl Tally {
         }
     }
 
+    /// Adds another tally of the same group (counted from other rows) to this one.
+    fn merge(&mut self, o: Tally) {
+        let (f, g) = (&mut self.figures, o.figures);
+        f.issued += g.issued;
+        f.served += g.served;
+        f.no_show += g.no_show;
+        f.cancelled += g.cancelled;
+        f.expired += g.expired;
+        f.transferred += g.transferred;
+        f.walk_ins += g.walk_ins;
+        f.priority += g.priority;
+        f.long_waits += g.long_waits;
+        self.wait.merge(o.wait);
+        self.service.merge(o.service);
+        self.called += o.called;
+        self.with_target += o.with_target;
+        self.within_target += o.within_target;
+        let (s, r) = (&mut self.ratings, o.ratings);
+        s.responses += r.responses;
+        s.good += r.good;
+        s.neutral += r.neutral;
+        s.bad += r.bad;
+        for (reason, n) in r.reasons {
+            *s.reasons.entry(reason).or_default() += n;
+        }
+    }
+
     fn finish(mut self, min_ratings: u32) -> Figures {
         let mut f = self.figures;
         f.wait = self.wait.durations();
@@ -307,18 +351,66 @@ impl Tally {
     }
 }
 
-/// Tallies of the groups of one breakdown.
+/// Tallies of the groups of one breakdown, found without allocating: a million rows look their
+/// groups up six times each.
 #[derive(Default)]
-struct Breakdown(BTreeMap<String, Tally>);
+struct Breakdown {
+    groups: Vec<(String, Tally)>,
+    /// Few (services, counters, clerks, weekdays, hours): a short list beats hashing.
+    by_id: Vec<(i64, usize)>,
+    by_text: std::collections::HashMap<String, usize>,
+    /// The group of the last text key: rows come day by day.
+    last_text: Option<usize>,
+}
 
 impl Breakdown {
-    fn get(&mut self, key: impl ToString) -> &mut Tally {
-        self.0.entry(key.to_string()).or_default()
+    fn add(&mut self, key: String) -> usize {
+        self.groups.push((key, Tally::default()));
+        self.groups.len() - 1
+    }
+
+    fn id(&mut self, key: i64) -> &mut Tally {
+        let i = match self.by_id.iter().find(|(k, _)| *k == key) {
+            Some(&(_, i)) => i,
+            None => {
+                let i = self.add(key.to_string());
+                self.by_id.push((key, i));
+                i
+            }
+        };
+        &mut self.groups[i].1
+    }
+
+    fn text(&mut self, key: &str) -> &mut Tally {
+        let i = match self.last_text {
+            Some(i) if self.groups[i].0 == key => i,
+            _ => match self.by_text.get(key) {
+                Some(&i) => i,
+                None => {
+                    let i = self.add(key.to_owned());
+                    self.by_text.insert(key.to_owned(), i);
+                    i
+                }
+            },
+        };
+        self.last_text = Some(i);
+        &mut self.groups[i].1
+    }
+
+    /// Adds another breakdown's groups, group by group.
+    fn merge(&mut self, other: Breakdown) {
+        for (key, tally) in other.groups {
+            let mine = match key.parse::<i64>() {
+                Ok(id) if other.by_id.iter().any(|(k, _)| *k == id) => self.id(id),
+                _ => self.text(&key),
+            };
+            mine.merge(tally);
+        }
     }
 
     fn finish(self, min_ratings: u32) -> Vec<Group> {
         let mut groups: Vec<Group> = self
-            .0
+            .groups
             .into_iter()
             .map(|(key, t)| Group {
                 key,
@@ -368,16 +460,16 @@ impl Accumulator {
     /// Counts a row in the total and in each group it belongs to.
     fn each(&mut self, k: Keys<'_>, f: impl Fn(&mut Tally)) {
         f(&mut self.total);
-        f(self.by_service.get(k.service));
+        f(self.by_service.id(k.service));
         if let Some(c) = k.counter {
-            f(self.by_counter.get(c));
+            f(self.by_counter.id(c));
         }
         if let Some(u) = k.clerk {
-            f(self.by_clerk.get(u));
+            f(self.by_clerk.id(u));
         }
-        f(self.by_weekday.get(k.weekday));
-        f(self.by_hour.get(k.hour));
-        f(self.by_day.get(k.day));
+        f(self.by_weekday.id(i64::from(k.weekday)));
+        f(self.by_hour.id(i64::from(k.hour)));
+        f(self.by_day.text(k.day));
     }
 
     pub fn ticket(&mut self, t: &TicketRow) {
@@ -427,6 +519,31 @@ impl Accumulator {
         let e = self.pauses.entry(p.reason.as_str()).or_default();
         e.0 += 1;
         e.1 += p.secs;
+    }
+
+    /// Adds what another accumulator counted (other rows of the same range) to this one: two
+    /// halves of a range counted side by side give the same statistics as the whole.
+    pub fn merge(&mut self, o: Accumulator) {
+        self.total.merge(o.total);
+        self.by_service.merge(o.by_service);
+        self.by_counter.merge(o.by_counter);
+        self.by_clerk.merge(o.by_clerk);
+        self.by_weekday.merge(o.by_weekday);
+        self.by_hour.merge(o.by_hour);
+        self.by_day.merge(o.by_day);
+        for (mine, theirs) in self.arrivals.iter_mut().zip(o.arrivals) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
+        }
+        for (key, n) in o.outcomes {
+            *self.outcomes.entry(key).or_default() += n;
+        }
+        for (reason, (count, secs)) in o.pauses {
+            let e = self.pauses.entry(reason).or_default();
+            e.0 += count;
+            e.1 += secs;
+        }
     }
 
     pub fn finish(self) -> Stats {
@@ -522,6 +639,53 @@ mod tests {
         check(&[5, 20_000, 15_000, 10], 10, 20_000, 8753.75, 20_000);
         let mut empty = Histogram::default();
         assert_eq!(empty.durations(), Durations::default());
+    }
+
+    /// Rows counted in two accumulators and merged give the statistics of all of them counted in one:
+    /// the store counts the halves of a long range side by side.
+    #[test]
+    fn halves_merged_equal_the_whole() {
+        let rows: Vec<TicketRow> = (0..400u32)
+            .map(|i| {
+                let state = [TicketState::Done, TicketState::NoShow, TicketState::Cancelled][i as usize % 3];
+                TicketRow {
+                    office_day: format!("2026-11-{:02}", 1 + i % 20),
+                    counter_id: Some(i64::from(i % 4)),
+                    user_id: (i % 5 != 0).then_some(i64::from(i % 6)),
+                    weekday: (i % 7 + 1) as u8,
+                    hour: (8 + i % 9) as u8,
+                    priority: i % 11 == 0,
+                    transfers: i % 13 / 12,
+                    ..ticket(
+                        i64::from(i % 3 + 1),
+                        state,
+                        (state != TicketState::Cancelled).then_some(i * 37 % 20_000),
+                        Some(i * 53 % 1_800),
+                    )
+                }
+            })
+            .collect();
+        let ratings: Vec<RatingRow> = (0..60u32)
+            .map(|i| RatingRow {
+                office_day: format!("2026-11-{:02}", 1 + i % 20),
+                ..rating(
+                    [Rating::Good, Rating::Neutral, Rating::Bad][i as usize % 3],
+                    (i % 3 == 2).then_some(BadReason::WaitingTime),
+                )
+            })
+            .collect();
+        let mut whole = Accumulator::new();
+        let (mut first, mut second) = (Accumulator::new(), Accumulator::new());
+        for (i, t) in rows.iter().enumerate() {
+            whole.ticket(t);
+            if i < 170 { first.ticket(t) } else { second.ticket(t) }
+        }
+        for (i, r) in ratings.iter().enumerate() {
+            whole.rating(r);
+            if i % 2 == 0 { first.rating(r) } else { second.rating(r) }
+        }
+        first.merge(second);
+        assert_eq!(first.finish(), whole.finish());
     }
 
     #[test]

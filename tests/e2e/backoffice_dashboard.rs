@@ -8,39 +8,8 @@ use turno_shared::api::RatingRequest;
 use turno_shared::domain::{Priority, Rating};
 use turno_tests::browser::Browser;
 use turno_tests::browser::require_tools;
-use turno_tests::demo_password;
 
-use crate::support::{Office, PATIENCE, axe_violations};
-
-/// Signs in through the back office's form, as a person would, and lands on `next`.
-pub async fn sign_in(office: &Office, browser: &Browser, next: &str) {
-    browser.goto(&format!("{}{next}", office.server.url)).await;
-    browser
-        .wait_for(
-            "the sign-in form",
-            PATIENCE,
-            "return location.pathname === '/backoffice/login' && document.getElementById('username')",
-        )
-        .await;
-    browser
-        .eval_with(
-            "document.getElementById('username').value = arguments[0]; \
-             document.getElementById('password').value = arguments[1]; \
-             document.querySelector('form.bo-form button[type=submit]').click(); return 1",
-            serde_json::json!(["admin", demo_password("admin")]),
-        )
-        .await
-        .expect("the form is filled in");
-    let path = next.split('?').next().unwrap().to_owned();
-
-    browser
-        .wait_for(
-            &format!("{path} after signing in"),
-            PATIENCE,
-            &format!("return location.pathname === '{path}' && document.readyState === 'complete'"),
-        )
-        .await;
-}
+use crate::support::{Office, PATIENCE, axe_violations, sign_in};
 
 fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
@@ -71,7 +40,7 @@ async fn the_dashboard_follows_the_office_live_and_charts_the_range() {
         .expect("the visit is rated");
 
     let browser = Browser::start(1366, 768).await;
-    sign_in(&office, &browser, "/backoffice").await;
+    sign_in(&browser, &office, "admin", "/backoffice").await;
     assert_eq!(
         text(&browser.eval("return document.querySelector('h1').textContent").await),
         "Cruscotto"
@@ -211,7 +180,7 @@ async fn an_export_downloads_from_the_page_as_excel_reads_it_and_the_report_prin
         .await
         .unwrap();
     let browser = Browser::start(1366, 768).await;
-    sign_in(&office, &browser, "/backoffice/exports").await;
+    sign_in(&browser, &office, "admin", "/backoffice/exports").await;
     let download = browser
         .eval_async(
             "const done = arguments[arguments.length - 1]; \

@@ -11,7 +11,7 @@ use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, Localized, Notice
 use turno_shared::domain::{Priority, Rating};
 use turno_tests::browser::{Browser, require_tools};
 
-use crate::support::{Office, PATIENCE, assert_refused, axe_violations};
+use crate::support::{Office, PATIENCE, assert_refused, assert_valid_html, axe_violations, drawn};
 
 async fn open_board(office: &Office, browser: &Browser, settings: &str) {
     browser
@@ -570,56 +570,6 @@ async fn the_announcement_is_a_wav_file_whose_length_fits_its_words() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 404);
-}
-
-/// html-validate: `$TURNO_HTML_VALIDATE`, else the one `scripts/test` installs.
-fn html_validate() -> std::path::PathBuf {
-    if let Some(p) = std::env::var_os("TURNO_HTML_VALIDATE") {
-        return p.into();
-    }
-    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/tools/html-validate/node_modules/.bin/html-validate");
-    assert!(
-        installed.exists(),
-        "html-validate is not installed: run the tests with `scripts/test` (it installs it in \
-         target/tools/html-validate), or set TURNO_HTML_VALIDATE to an html-validate 9 program"
-    );
-    installed
-}
-
-/// Checks each `(name, html)` with html-validate's rules of the HTML standard.
-fn assert_valid_html(pages: &[(&str, String)]) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("htmlvalidate.json");
-    std::fs::write(&config, r#"{"extends": ["html-validate:standard"]}"#).unwrap();
-    let files: Vec<_> = pages
-        .iter()
-        .map(|(name, html)| {
-            let path = dir.path().join(format!("{name}.html"));
-            std::fs::write(&path, html).unwrap();
-            path
-        })
-        .collect();
-    let out = std::process::Command::new(html_validate())
-        .arg("--config")
-        .arg(&config)
-        .args(&files)
-        .output()
-        .expect("html-validate runs");
-    assert!(
-        out.status.success(),
-        "the pages are not valid HTML:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// The page as the browser holds it now, serialized.
-async fn drawn(browser: &Browser) -> String {
-    let html = browser
-        .eval("return '<!DOCTYPE html>\\n' + document.documentElement.outerHTML")
-        .await;
-    html.as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,6 +6,7 @@ use std::fmt::Debug;
 use std::future::Future;
 use std::time::Duration;
 
+use serde_json::json;
 use tempfile::TempDir;
 use turno_shared::api::{
     CounterInput, ErrorCode, IssueRequest, IssuedTicket, LiveEvent, LiveMessage, Service, TicketView, UserInput,
@@ -13,6 +14,7 @@ use turno_shared::api::{
 use turno_shared::client::{Client, ClientError, Subscription};
 use turno_shared::domain::{Priority, Role};
 use turno_tests::ServerProcess;
+use turno_tests::demo_password;
 
 /// How long a test waits for something that should happen at once before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -281,4 +283,94 @@ pub async fn axe_violations(browser: &turno_tests::browser::Browser) -> Vec<Stri
         .as_array()
         .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
+}
+
+/// Opens `path`, is sent to the sign-in page, signs in as `username` through the form, and waits to be
+/// back at `path`.
+pub async fn sign_in(browser: &turno_tests::browser::Browser, office: &Office, username: &str, path: &str) {
+    browser.goto(&format!("{}{path}", office.server.url)).await;
+    let at = browser
+        .wait_for(
+            "the sign-in page",
+            PATIENCE,
+            "return document.querySelector('#username') && location.pathname + location.search",
+        )
+        .await;
+    assert_eq!(
+        at.as_str().unwrap_or(""),
+        format!(
+            "/backoffice/login?next={}",
+            path.replace('?', "%3F").replace('=', "%3D")
+        ),
+        "a stranger is sent to sign in, remembering where they were going"
+    );
+    browser
+        .eval_with(
+            "document.querySelector('#username').value = arguments[0];
+             document.querySelector('#password').value = arguments[1];",
+            json!([username, demo_password(username)]),
+        )
+        .await
+        .expect("the form takes the credentials");
+    browser.click("form.bo-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the page asked for, signed in",
+            PATIENCE,
+            &format!(
+                "return location.pathname === {} && document.querySelector('.bo-signout') !== null",
+                json!(path.split('?').next().unwrap_or(path))
+            ),
+        )
+        .await;
+}
+
+/// html-validate: `$TURNO_HTML_VALIDATE`, else the one `scripts/test` installs.
+fn html_validate() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("TURNO_HTML_VALIDATE") {
+        return p.into();
+    }
+    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/tools/html-validate/node_modules/.bin/html-validate");
+    assert!(
+        installed.exists(),
+        "html-validate is not installed: run the tests with `scripts/test` (it installs it in \
+         target/tools/html-validate), or set TURNO_HTML_VALIDATE to an html-validate 9 program"
+    );
+    installed
+}
+
+/// Checks each `(name, html)` with html-validate's rules of the HTML standard.
+pub fn assert_valid_html(pages: &[(&str, String)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("htmlvalidate.json");
+    std::fs::write(&config, r#"{"extends": ["html-validate:standard"]}"#).unwrap();
+    let files: Vec<_> = pages
+        .iter()
+        .map(|(name, html)| {
+            let path = dir.path().join(format!("{name}.html"));
+            std::fs::write(&path, html).unwrap();
+            path
+        })
+        .collect();
+    let out = std::process::Command::new(html_validate())
+        .arg("--config")
+        .arg(&config)
+        .args(&files)
+        .output()
+        .expect("html-validate runs");
+    assert!(
+        out.status.success(),
+        "the pages are not valid HTML:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The page as the browser holds it now, serialized.
+pub async fn drawn(browser: &turno_tests::browser::Browser) -> String {
+    let html = browser
+        .eval("return '<!DOCTYPE html>\\n' + document.documentElement.outerHTML")
+        .await;
+    html.as_str().unwrap().to_owned()
 }

@@ -8,7 +8,7 @@ use i_slint_backend_testing::AccessibleRole;
 use turno_kiosk::controller::{PrintState, Refusal, Screen};
 use turno_kiosk::printer::FakePrinter;
 use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, RatingRequest};
-use turno_shared::domain::{Priority, Rating};
+use turno_shared::domain::{BadReason, Priority, Rating};
 
 use crate::support::{Office, Ui, runtime};
 use crate::ticket::take_ticket;
@@ -110,6 +110,18 @@ fn a_finished_visit_is_rated_once_with_its_typed_or_scanned_code() {
     ui.wait_screen(Screen::RateRefused);
     assert_eq!(ui.view().refusal, Refusal::NotFound);
     assert!(ui.shows("Codice non trovato"));
+
+    // What the office stored is what the citizen chose: one rating each, face, reason, service and
+    // counter as the back office reads them.
+    let stored = rt.block_on(office.user(&rt, "admin").ratings(None, None)).unwrap();
+    let of = |t: &IssuedTicket| {
+        let mine: Vec<_> = stored.iter().filter(|r| r.number == t.ticket.number).collect();
+        assert_eq!(mine.len(), 1, "one rating stored for {}: {stored:?}", t.ticket.number);
+        (mine[0].rating, mine[0].reason, mine[0].service_id, mine[0].counter_id)
+    };
+    assert_eq!(of(&typed), (Rating::Bad, Some(BadReason::WaitingTime), 5, Some(3)));
+    assert_eq!(of(&linked), (Rating::Neutral, None, 5, Some(3)));
+    assert!(stored.iter().all(|r| r.number != waiting.ticket.number));
 }
 
 #[test]

@@ -82,12 +82,7 @@ async fn statistics(State(state): State<AppState>, _: Admin, Query(q): Query<Ran
     let query = q.query(&state)?;
     let office = state.office.clone();
     let now = state.store.now();
-    Ok(Json(
-        state
-            .store
-            .read(move |c| stats::compute(c, &office, &query, now))
-            .await?,
-    ))
+    Ok(Json(stats::compute_in(&state.store, office, query, now).await?))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]

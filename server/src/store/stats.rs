@@ -58,6 +58,11 @@ impl LocalTime {
     }
 }
 
+/// Milliseconds as whole seconds, never negative.
+fn millis_to_secs(ms: Option<i64>) -> Option<u32> {
+    ms.map(|ms| (ms.max(0) / 1000).min(i64::from(u32::MAX)) as u32)
+}
+
 fn secs_between(from: Option<i64>, to: Option<i64>) -> Option<u32> {
     match (from, to) {
         (Some(a), Some(b)) => Some(((b - a).max(0) / 1000).min(i64::from(u32::MAX)) as u32),
@@ -67,34 +72,61 @@ fn secs_between(from: Option<i64>, to: Option<i64>) -> Option<u32> {
 
 /// Every ticket of the filter's days, in issue order.
 pub fn tickets(c: &Connection, f: &Filter, local: &LocalTime, mut each: impl FnMut(TicketRow)) -> Result<()> {
-    let mut stmt = c.prepare_cached(
-        "SELECT t.office_day, t.service_id, t.counter_id, t.user_id, t.state, t.priority, t.issued_at,
-                t.first_called_at, t.called_at, t.started_at, t.finished_at, t.outcome, t.transfers,
-                s.target_wait_minutes
-         FROM tickets t JOIN services s ON s.id = t.service_id
-         WHERE t.office_day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR t.service_id = ?3)
-           AND (?4 IS NULL OR t.counter_id = ?4) AND (?5 IS NULL OR t.user_id = ?5)",
+    let targets: std::collections::HashMap<i64, Option<u32>> = c
+        .prepare_cached("SELECT id, target_wait_minutes FROM services")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    // A range that holds a good part of the table's days (a year's half counted beside the other)
+    // is read straight through the table, in its order: cheaper than a lookup in the index of days
+    // for each row. A shorter one goes through the index.
+    let (first, last): (Option<String>, Option<String>) = c.query_row(
+        "SELECT (SELECT min(office_day) FROM tickets), (SELECT max(office_day) FROM tickets)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let day = |d: &str| d.parse::<jiff::civil::Date>().ok();
+    let span = |a: jiff::civil::Date, b: jiff::civil::Date| a.until(b).map_or(0, |s| s.get_days());
+    let whole = match (
+        first.as_deref().and_then(day),
+        last.as_deref().and_then(day),
+        day(&f.from),
+        day(&f.to),
+    ) {
+        (Some(first), Some(last), Some(from), Some(to)) => {
+            5 * span(from.max(first), to.min(last)) >= 2 * span(first, last)
+        }
+        _ => false,
+    };
+    let sql = format!(
+        "SELECT office_day, service_id, counter_id, user_id, state, priority, issued_at,
+                first_called_at - issued_at, finished_at - coalesce(started_at, called_at), outcome, transfers
+         FROM tickets {}
+         WHERE office_day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR service_id = ?3)
+           AND (?4 IS NULL OR counter_id = ?4) AND (?5 IS NULL OR user_id = ?5)",
+        if whole { "NOT INDEXED" } else { "" }
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
     let mut rows = stmt.query(f.params())?;
     while let Some(r) = rows.next()? {
-        let issued_at: i64 = r.get(6)?;
-        let (weekday, hour) = local.weekday_hour(issued_at);
-        let called: Option<i64> = r.get(8)?;
-        let started: Option<i64> = r.get(9)?;
+        // Fewer columns, differences made by SQLite and text read in place: a year is a million rows.
+        let service_id: i64 = r.get(1)?;
+        let (weekday, hour) = local.weekday_hour(r.get(6)?);
+        let text =
+            |i: usize| -> Result<Option<&str>> { Ok(r.get_ref(i)?.as_str_or_null().map_err(rusqlite::Error::from)?) };
         each(TicketRow {
             office_day: r.get(0)?,
-            service_id: r.get(1)?,
+            service_id,
             counter_id: r.get(2)?,
             user_id: r.get(3)?,
-            state: parse(&r.get::<_, String>(4)?)?,
+            state: parse(text(4)?.unwrap_or_default())?,
             priority: r.get(5)?,
             weekday,
             hour,
-            wait_secs: secs_between(Some(issued_at), r.get(7)?),
-            service_secs: secs_between(started.or(called), r.get(10)?),
-            outcome: r.get::<_, Option<String>>(11)?.map(|s| parse(&s)).transpose()?,
-            transfers: r.get(12)?,
-            target_wait_minutes: r.get(13)?,
+            wait_secs: millis_to_secs(r.get(7)?),
+            service_secs: millis_to_secs(r.get(8)?),
+            outcome: text(9)?.map(parse).transpose()?,
+            transfers: r.get(10)?,
+            target_wait_minutes: targets.get(&service_id).copied().flatten(),
         });
     }
     Ok(())

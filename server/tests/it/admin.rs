@@ -264,6 +264,105 @@ async fn every_change_is_audited_with_who_when_and_what_before_and_after() {
 }
 
 #[tokio::test]
+async fn a_refused_change_names_the_field_a_form_shows_it_next_to() {
+    use turno_server::backoffice;
+    use turno_shared::api::{CounterInput, Localized, NoticeInput, ServiceInput};
+
+    let office = TestOffice::new().await;
+    let store = &office.state.store;
+    let services = store.read(turno_server::store::office::list_services).await.unwrap();
+    let (id, stored) = (services[0].id, services[0].config.clone());
+    let refused = |changes: &dyn Fn(&mut ServiceInput)| {
+        let mut input = stored.clone();
+        changes(&mut input);
+        store.write(move |ctx| backoffice::update_service(ctx, None, id, input))
+    };
+    // Each refusal, with the status and code the API answers and the field a form shows it next to.
+    let check = |e: turno_server::error::Error, status: StatusCode, code: ErrorCode, field: &str| {
+        assert_eq!(e.status_and_code(), (status, code), "{e}");
+        assert_eq!(e.field(), Some(field), "{e}");
+    };
+    let other_prefix = services[1].config.prefix;
+    let e = refused(&|s| s.prefix = other_prefix).await.unwrap_err();
+    check(e, StatusCode::CONFLICT, ErrorCode::AlreadyExists, "prefix");
+    let e = refused(&|s| s.name = s.name.clone().with("en", "x".repeat(81)))
+        .await
+        .unwrap_err();
+    check(e, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput, "name.en");
+    let e = refused(&|s| s.name = Localized::default().with("en", "Registry"))
+        .await
+        .unwrap_err();
+    check(e, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput, "name.it");
+    let e = refused(&|s| s.target_wait_minutes = Some(0)).await.unwrap_err();
+    check(
+        e,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidInput,
+        "target_wait_minutes",
+    );
+    let e = refused(&|s| s.outcomes.push(s.outcomes[0].clone())).await.unwrap_err();
+    check(e, StatusCode::CONFLICT, ErrorCode::DuplicateOutcome, "outcomes");
+    let day = turno_shared::api::ClosedDay {
+        date: jiff::civil::date(2026, 12, 8),
+        reason: None,
+    };
+    let e = refused(&|s| s.closed_days = vec![day.clone(), day.clone()])
+        .await
+        .unwrap_err();
+    check(e, StatusCode::CONFLICT, ErrorCode::AlreadyExists, "closed_days");
+
+    let counters = store.read(turno_server::store::office::list_counters).await.unwrap();
+    let same_name = CounterInput {
+        name: counters[0].config.name.to_uppercase(),
+        services: vec![],
+        active: true,
+    };
+    let e = store
+        .write(move |ctx| backoffice::create_counter(ctx, None, same_name))
+        .await
+        .unwrap_err();
+    check(e, StatusCode::CONFLICT, ErrorCode::AlreadyExists, "name");
+    let backwards = NoticeInput {
+        text: Localized::it("Chiuso"),
+        starts_at: Some("2026-11-26T11:00:00Z".parse().unwrap()),
+        ends_at: Some("2026-11-26T10:00:00Z".parse().unwrap()),
+        active: true,
+    };
+    let e = store
+        .write(move |ctx| backoffice::create_notice(ctx, None, backwards))
+        .await
+        .unwrap_err();
+    check(e, StatusCode::CONFLICT, ErrorCode::InvalidRange, "ends_at");
+    let e = store
+        .write(|ctx| backoffice::add_form(ctx, None, 1, "Modulo", "m.pdf", b"PK\x03\x04"))
+        .await
+        .unwrap_err();
+    check(
+        e,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UnsupportedMediaType,
+        "file",
+    );
+
+    // The API answers these as before: status, code and message.
+    let admin = office.login("admin").await;
+    let mut body = serde_json::to_value(&stored).unwrap();
+    body["prefix"] = json!(other_prefix.to_string());
+    let a = office
+        .call("PUT", &format!("/api/v1/admin/services/{id}"), Some(&admin), Some(body))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    assert_eq!(a.body["code"], json!("already_exists"));
+    assert!(a.body["message"].as_str().unwrap().contains("prefix"), "{}", a.body);
+    // An error that is about no one field names none.
+    let e = store
+        .write(|ctx| backoffice::revoke_device(ctx, None, 999))
+        .await
+        .unwrap_err();
+    assert_eq!(e.field(), None);
+}
+
+#[tokio::test]
 async fn a_deactivated_clerks_counter_closes_and_their_citizen_goes_back_to_the_queue() {
     let office = TestOffice::new().await;
     let admin = office.login("admin").await;

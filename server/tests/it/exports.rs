@@ -181,6 +181,63 @@ async fn xlsx_with_a_sheet_each_and_typed_cells() {
 }
 
 #[tokio::test]
+async fn a_table_longer_than_a_sheet_goes_on_in_the_next() {
+    use calamine::{Data, Reader, Xlsx};
+    let office = office_with_a_day().await;
+    let day: jiff::civil::Date = "2026-11-26".parse().unwrap();
+    let export = turno_server::exports::Export {
+        query: turno_server::stats::Query {
+            from: day,
+            to: day,
+            service_id: None,
+            counter_id: None,
+            user_id: None,
+        },
+        format: turno_server::exports::Format::Xlsx,
+        table: turno_server::exports::Table::Tickets,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("short-sheets.xlsx");
+    let (office_cfg, out) = (office.state.office.clone(), path.clone());
+    // Sheets of three rows (a header and two): Excel's own limit is 1,048,576.
+    office
+        .state
+        .store
+        .read(move |c| turno_server::exports::write_xlsx_sheets_of(c, &office_cfg, &export, &out, 3))
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(std::fs::read(&path).unwrap())).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "Biglietti",
+            "Eventi",
+            "Eventi (2)",
+            "Eventi (3)",
+            "Valutazioni",
+            "Riepilogo giornaliero"
+        ],
+        "six events in sheets of two"
+    );
+    let mut events = Vec::new();
+    for name in ["Eventi", "Eventi (2)", "Eventi (3)"] {
+        let rows: Vec<Vec<Data>> = book
+            .worksheet_range(name)
+            .unwrap()
+            .rows()
+            .map(<[Data]>::to_vec)
+            .collect();
+        assert_eq!(
+            rows[0][0],
+            Data::String("ticket_id".into()),
+            "{name} starts with the header"
+        );
+        events.extend(rows.into_iter().skip(1));
+    }
+    assert_eq!(events.len(), 6, "no event lost or repeated across sheets");
+}
+
+#[tokio::test]
 async fn json_and_the_weekly_satisfaction_report() {
     let office = office_with_a_day().await;
     let (kind, bytes) = download(&office, "format=json").await;

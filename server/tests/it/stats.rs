@@ -160,3 +160,100 @@ async fn a_played_out_day_gives_its_exact_figures() {
         .await;
     assert_eq!(a.body["total"]["issued"], 4);
 }
+
+/// Two months of generated history: counted in two halves side by side (as a long range is) or on
+/// one connection, the figures are the same, to the second and the rating.
+#[tokio::test]
+async fn a_long_range_counted_in_halves_gives_the_same_figures() {
+    use turno_server::{history, stats};
+    let office = TestOffice::new().await;
+    let today = office.state.office.local(office.state.store.now()).date();
+    let made = history::generate(
+        &office.state,
+        today,
+        history::Options {
+            days: 50,
+            tickets_per_day: 40,
+            seed: 3,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(made > 1000, "{made} tickets");
+    let query = stats::Query {
+        from: today.checked_sub(jiff::Span::new().days(70)).unwrap(),
+        to: today,
+        service_id: None,
+        counter_id: None,
+        user_id: None,
+    };
+    let (office_cfg, q, now) = (office.state.office.clone(), query.clone(), office.state.store.now());
+    let whole = office
+        .state
+        .store
+        .read(move |c| stats::compute(c, &office_cfg, &q, now))
+        .await
+        .unwrap();
+    let halves = stats::compute_in(&office.state.store, office.state.office.clone(), query, now)
+        .await
+        .unwrap();
+    assert_eq!(u64::from(whole.total.issued), made);
+    assert!(whole.total.satisfaction.as_ref().is_some_and(|s| s.responses > 0));
+    assert!(
+        whole.total.transferred > 0 && whole.total.walk_ins > 0,
+        "{:?}",
+        whole.total
+    );
+    assert_eq!(halves, whole);
+    // Every generated ticket's history is a path through the ticket's states that ends where the
+    // ticket stands, as the live office would have recorded it.
+    let broken: Vec<(i64, String)> = office
+        .state
+        .store
+        .read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT t.id, t.state, e.from_state, e.to_state, e.action FROM tickets t
+                 JOIN ticket_events e ON e.ticket_id = t.id ORDER BY t.id, e.at, e.id",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut broken = Vec::new();
+            let mut last: Option<(i64, String, String)> = None;
+            let check_end = |last: &Option<(i64, String, String)>, broken: &mut Vec<(i64, String)>| {
+                if let Some((id, state, at)) = last
+                    && state != at
+                {
+                    broken.push((*id, format!("ends {at}, ticket {state}")));
+                }
+            };
+            while let Some(r) = rows.next()? {
+                let (id, state, from, to, action): (i64, String, Option<String>, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                match &last {
+                    Some((prev, _, at)) if *prev == id => {
+                        let action: turno_shared::domain::TicketAction = action.parse().unwrap();
+                        let from: turno_shared::domain::TicketState = from.clone().unwrap().parse().unwrap();
+                        if from.to_string() != *at || from.apply(action).map(|s| s.to_string()) != Ok(to.clone()) {
+                            broken.push((id, format!("{at} then {from:?} -{action:?}-> {to}")));
+                        }
+                    }
+                    _ => {
+                        check_end(&last, &mut broken);
+                        if action != "issue" || from.is_some() || to != "waiting" {
+                            broken.push((id, format!("starts {from:?} -> {to}")));
+                        }
+                    }
+                }
+                last = Some((id, state, to));
+            }
+            check_end(&last, &mut broken);
+            Ok(broken)
+        })
+        .await
+        .unwrap();
+    assert!(
+        broken.is_empty(),
+        "{} tickets off the state machine: {:?}",
+        broken.len(),
+        &broken[..broken.len().min(5)]
+    );
+}

@@ -34,6 +34,12 @@ struct Args {
     /// Times each measure is taken (the median is reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Count the year on one connection, not in two halves side by side (the baseline).
+    #[arg(long)]
+    serial: bool,
+    /// Only the statistics, not the exports and the live office (for profiling).
+    #[arg(long)]
+    stats_only: bool,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -131,8 +137,8 @@ fn export(db: &Path, from: &str, to: &str, format: &str, out: &Path) -> (Duratio
 }
 
 /// Latencies (ms) of issue → call → finish lifecycles against a running server, for `for_how_long`.
-async fn lifecycles(server: &ServerProcess, for_how_long: Duration) -> Vec<f64> {
-    let kiosk = server.kiosk();
+async fn lifecycles(server: &ServerProcess, kiosk: &str, for_how_long: Duration) -> Vec<f64> {
+    let kiosk = server.client().with_token(kiosk);
     let clerk = server.user("mrossi").await;
     clerk.open_counter(1).await.expect("the counter opens");
     let office = kiosk.office().await.unwrap();
@@ -197,11 +203,15 @@ async fn main() {
     for _ in 0..args.runs {
         let (office, query) = (office.clone(), query.clone());
         let t0 = Instant::now();
-        let s = state
-            .store
-            .read(move |c| stats::compute(c, &office, &query, jiff::Timestamp::now()))
-            .await
-            .unwrap();
+        let s = if args.serial {
+            state
+                .store
+                .read(move |c| stats::compute(c, &office, &query, jiff::Timestamp::now()))
+                .await
+        } else {
+            stats::compute_in(&state.store, office, query, jiff::Timestamp::now()).await
+        }
+        .unwrap();
         times.push(t0.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(u64::from(s.total.issued), tickets);
     }
@@ -210,6 +220,9 @@ async fn main() {
         median(times.clone())
     );
     drop(state);
+    if args.stats_only {
+        return;
+    }
 
     // Exports of the year by the real binary.
     let out_dir = tempfile::tempdir().unwrap();
@@ -235,15 +248,47 @@ async fn main() {
     // The live office while a year's XLSX export runs, against the same without.
     let live = tempfile::tempdir().unwrap();
     std::fs::copy(&db, live.path().join("turno.db")).unwrap();
+    // A kiosk of its own: the year's database keeps only the hashes of its demo tokens.
+    let kiosk = {
+        let config = Config {
+            db: live.path().join("turno.db"),
+            ..Config::default()
+        };
+        let (state, _stop) = AppState::new(&config, store::system_clock()).unwrap();
+        let token = turno_server::auth::new_token();
+        let hash = turno_server::auth::token_hash(&token);
+        let input = turno_shared::api::DeviceInput {
+            name: "Chiosco del banco di prova".into(),
+            kind: turno_shared::domain::DeviceKind::Kiosk,
+        };
+        state
+            .store
+            .write(move |ctx| turno_server::backoffice::create_device(ctx, None, input, &hash))
+            .await
+            .unwrap();
+        // No daily cap: the measure issues as many tickets as it can.
+        for s in state.store.read(store::office::list_services).await.unwrap() {
+            let config = turno_shared::api::ServiceInput {
+                daily_cap: None,
+                ..s.config
+            };
+            state
+                .store
+                .write(move |ctx| turno_server::backoffice::update_service(ctx, None, s.id, config))
+                .await
+                .unwrap();
+        }
+        token
+    };
     let server = Arc::new(tokio::task::block_in_place(|| ServerProcess::start(live.path(), &[])));
-    let quiet = lifecycles(&server, Duration::from_secs(5)).await;
+    let quiet = lifecycles(&server, &kiosk, Duration::from_secs(5)).await;
     let db_live = live.path().join("turno.db");
     let (f, t) = (from.clone(), to.clone());
     let exporting = std::thread::spawn(move || {
         let out = tempfile::tempdir().unwrap();
         export(&db_live, &f, &t, "xlsx", &out.path().join("y.xlsx"))
     });
-    let busy = lifecycles(&server, Duration::from_secs(5)).await;
+    let busy = lifecycles(&server, &kiosk, Duration::from_secs(5)).await;
     let _ = exporting.join();
     println!(
         "ticket operations (one clerk and one kiosk, ms per operation): quiet p50 {:.2} p99 {:.2}; during a year's export p50 {:.2} p99 {:.2} (x{:.2} at p50)",

@@ -1,7 +1,10 @@
 //! `turno-page-screenshots`: the waiting-room board and the citizen's ticket page as a person sees them,
 //! in a real headless Chromium against the real server with a demo office in the middle of a morning:
 //! `board-landscape-1920x1080.png`, `board-landscape-1280x720.png`, `board-portrait-1080x1920.png`,
-//! `ticket-page-waiting.png`, `ticket-page-called.png`, `ticket-page-rating.png` (390×844, Italian).
+//! `ticket-page-waiting.png`, `ticket-page-called.png`, `ticket-page-rating.png` (390×844, Italian);
+//! and the back office at 1366×768 (a clerk's or analyst's PC), signed in through its form:
+//! `backoffice-dashboard.png`, `backoffice-service-edit.png` (a service's editing page, its sheet
+//! just edited, with the preview as kiosk and ticket page show it) and `backoffice-audit.png`.
 //!
 //! `cargo build -p turno-server && cargo run -p turno-tests --bin turno-page-screenshots -- --out docs/screenshots`
 
@@ -188,6 +191,8 @@ async fn main() {
     }
     drop(browser);
 
+    backoffice(&url, &args.out).await;
+
     // The ticket page on a phone: waiting, called, then the rating.
     let mine = scene.issue('A', Priority::Normal).await;
     let phone = Browser::start(390, 844).await;
@@ -240,4 +245,90 @@ async fn finish(clerk: &turno_shared::client::Client, ticket_id: i64, service_id
     let service = office.services.into_iter().find(|s| s.id == service_id).unwrap();
     let outcome = service.outcomes[0].code.to_string();
     clerk.finish(ticket_id, &outcome, None).await.unwrap();
+}
+
+/// The back office at 1366×768: signed in through the form, a service's information sheet edited
+/// and saved through its page, then the dashboard, the service's page and the audit log.
+async fn backoffice(url: &str, out: &std::path::Path) {
+    let browser = Browser::start(1366, 768).await;
+    browser.viewport(1366, 768, false).await;
+    browser.goto(&format!("{url}/backoffice/login")).await;
+    browser
+        .wait_for(
+            "the sign-in form",
+            PATIENCE,
+            "return document.querySelector('#username')",
+        )
+        .await;
+    browser
+        .eval_with(
+            "document.querySelector('#username').value = 'admin';
+             document.querySelector('#password').value = arguments[0];",
+            serde_json::json!([turno_tests::demo_password("admin")]),
+        )
+        .await
+        .expect("the form takes the credentials");
+    browser.click("form.bo-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the dashboard",
+            PATIENCE,
+            "return location.pathname === '/backoffice' && document.querySelector('.bo-signout')",
+        )
+        .await;
+    settle(&browser).await;
+    let shot = |name: &'static str| {
+        let browser = &browser;
+        let path = out.join(format!("{name}.png"));
+        async move {
+            settle(browser).await;
+            browser.save_screenshot(&path).await;
+            println!("{}", path.display());
+        }
+    };
+    shot("backoffice-dashboard").await;
+
+    // The registry office's sheet, edited in its page and saved.
+    browser.goto(&format!("{url}/backoffice/services/1")).await;
+    browser
+        .wait_for(
+            "the service's form",
+            PATIENCE,
+            "return document.querySelector('#f-info-it')",
+        )
+        .await;
+    browser
+        .eval(
+            "const info = document.querySelector('#f-info-it');
+             info.value = info.value + '\\n\\nDal 1° dicembre la CIE si prenota anche online.';
+             document.querySelector('#f-info-en').value = 'Electronic identity cards (CIE), registry certificates, change of residence and address. '
+               + 'The CIE is posted to your home within 6 working days and costs € 22.21, paid by card at the counter.';
+             document.querySelector('#f-documents-en').value = 'Expired identity card, or report of loss or theft\\n'
+               + 'A recent colour passport photo on a white background\\nHealth card (tax code)\\nFor minors: both parents present';
+             window.turnoBefore = true;
+             document.querySelector('#service-form button.bo-btn-primary').click();",
+        )
+        .await;
+    browser
+        .wait_for(
+            "the saved sheet",
+            PATIENCE,
+            "return !window.turnoBefore && document.querySelector('.bo-alert-ok')",
+        )
+        .await;
+    // The form and its preview side by side, the page's header scrolled away.
+    browser
+        .eval("scrollTo(0, document.querySelector('.bo-split').getBoundingClientRect().top + scrollY - 12)")
+        .await;
+    shot("backoffice-service-edit").await;
+
+    browser.goto(&format!("{url}/backoffice/audit")).await;
+    browser
+        .wait_for(
+            "the audit log",
+            PATIENCE,
+            "return document.querySelector('.bo-audit-entry')",
+        )
+        .await;
+    shot("backoffice-audit").await;
 }

@@ -266,7 +266,7 @@ async fn dashboard(State(state): State<AppState>, Staff(me): Staff, Query(form):
 async fn compute(state: &AppState, query: StatsQuery) -> Result<Stats, Error> {
     let office = state.office.clone();
     let now = state.store.now();
-    state.store.read(move |c| stats::compute(c, &office, &query, now)).await
+    stats::compute_in(&state.store, office, query, now).await
 }
 
 /// The office now: queues, counters, today's figures, alerts.
