@@ -13,13 +13,15 @@ use turno_shared::api::{
 };
 use turno_shared::domain::eta::{self, Eta, QueueState};
 use turno_shared::domain::{
-    Code, RatingCode, RatingInput, Role, TicketAction, TicketNumber, TicketState, WeeklyHours, choose_next,
+    Code, Priority, RatingCode, RatingInput, Role, TicketAction, TicketNumber, TicketState, WeeklyHours, choose_next,
 };
 
 use crate::error::{Error, Result};
 use crate::office::Office;
 use crate::store::WriteCtx;
+use crate::store::eta::ServiceHours;
 use crate::store::office::{self as cfg, Session};
+use crate::store::queue::LiveQueue;
 use crate::store::tickets::{self, By, NewTicket, Ticket};
 
 const MAX_NOTE_CHARS: usize = 500;
@@ -57,34 +59,56 @@ fn service_open(office: &Office, s: &Service, now: Timestamp) -> bool {
     takes_tickets(c.active, &c.hours, &c.closed_days, &office.local(now))
 }
 
-/// The queue as the wait estimate sees it now (`turno_shared::domain::eta`): today's waiting
-/// tickets (with ticket `include`), the counters with a clerk, each service's history, and when each
-/// stops issuing tickets. `None` when no counter has a clerk: nobody can say.
-fn queue_state(c: &Connection, office: &Office, now: Timestamp, include: Option<i64>) -> Result<Option<QueueState>> {
+/// When a service stops issuing tickets today, as the wait estimate assumes: at the end of its
+/// opening range now; at once while it is closed.
+fn closes_at(office: &Office, now: Timestamp) -> impl Fn(&ServiceHours) -> Option<i64> {
+    let local = office.local(now);
+    move |s| {
+        if takes_tickets(true, &s.hours, &s.closed_days, &local) {
+            s.hours
+                .day(local.weekday())
+                .iter()
+                .find(|r| r.contains(local.time()))
+                .and_then(|r| local.with().time(r.close()).build().ok())
+                .map(|z| z.timestamp().as_millisecond())
+        } else {
+            Some(now.as_millisecond())
+        }
+    }
+}
+
+/// The queue as the wait estimate sees it now (`turno_shared::domain::eta`), from the queue kept in
+/// memory: today's waiting tickets (with ticket `include`), the counters with a clerk, each
+/// service's history, and when each stops issuing tickets. `None` when no counter has a clerk:
+/// nobody can say.
+pub fn queue_state(
+    queue: &LiveQueue,
+    office: &Office,
+    now: Timestamp,
+    include: Option<i64>,
+) -> Result<Option<QueueState>> {
+    let day_start = office.day_start(now)?;
+    Ok(queue.state(now, day_start, office.policy, closes_at(office, now), include))
+}
+
+/// The same state read from the tables, what [`queue_state`] is tested against.
+pub fn queue_state_from_tables(
+    c: &Connection,
+    office: &Office,
+    now: Timestamp,
+    include: Option<i64>,
+) -> Result<Option<QueueState>> {
     let counters = crate::store::eta::counters(c)?;
     if counters.is_empty() {
         return Ok(None);
     }
-    let local = office.local(now);
-    // Tickets keep coming until the end of the service's opening range now; none while it is closed.
+    let closes_at = closes_at(office, now);
     let rules: Vec<crate::store::eta::ServiceRule> = crate::store::eta::service_hours(c)?
-        .into_iter()
-        .map(|s| {
-            let closes_at_ms = if takes_tickets(true, &s.hours, &s.closed_days, &local) {
-                s.hours
-                    .day(local.weekday())
-                    .iter()
-                    .find(|r| r.contains(local.time()))
-                    .and_then(|r| local.with().time(r.close()).build().ok())
-                    .map(|z| z.timestamp().as_millisecond())
-            } else {
-                Some(now.as_millisecond())
-            };
-            crate::store::eta::ServiceRule {
-                id: s.id,
-                target_wait_minutes: s.target_wait_minutes,
-                closes_at_ms,
-            }
+        .iter()
+        .map(|s| crate::store::eta::ServiceRule {
+            id: s.id,
+            target_wait_minutes: s.target_wait_minutes,
+            closes_at_ms: closes_at(s),
         })
         .collect();
     let day_start = office.day_start(now)?;
@@ -98,10 +122,15 @@ fn wait_range(e: Option<Eta>) -> Option<WaitRange> {
     })
 }
 
-/// People ahead of a ticket and its estimated wait.
-fn estimate(c: &Connection, office: &Office, t: &Ticket, now: Timestamp) -> Result<(u32, Option<Eta>)> {
-    let ahead = tickets::people_ahead(c, t)?;
-    let state = queue_state(c, office, now, Some(t.id))?;
+/// People ahead of a ticket and its estimated wait, from the queue in memory.
+fn estimate(queue: &LiveQueue, office: &Office, t: &Ticket, now: Timestamp) -> Result<(u32, Option<Eta>)> {
+    let ahead = queue.people_ahead(
+        t.service_id,
+        t.issued_at.as_millisecond(),
+        t.id,
+        t.priority == Priority::Priority,
+    );
+    let state = queue_state(queue, office, now, Some(t.id))?;
     Ok((ahead, state.and_then(|s| eta::estimate(&s, t.id))))
 }
 
@@ -111,7 +140,7 @@ fn valid_language(lang: &str) -> bool {
 
 // ----- issuing -----
 
-/// Issues a ticket. Its estimate is read afterwards ([`issued`]), off the writer.
+/// Issues a ticket. Its estimate is made afterwards ([`issued`]), off the writer.
 pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Result<Ticket> {
     let c = ctx.conn;
     let now = ctx.now();
@@ -165,8 +194,8 @@ pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Res
 }
 
 /// The answer to an issued ticket: with the people ahead and the estimated wait.
-pub fn issued(c: &Connection, office: &Office, t: Ticket, now: Timestamp) -> Result<IssuedTicket> {
-    let (people_ahead, wait) = estimate(c, office, &t, now)?;
+pub fn issued(queue: &LiveQueue, office: &Office, t: Ticket, now: Timestamp) -> Result<IssuedTicket> {
+    let (people_ahead, wait) = estimate(queue, office, &t, now)?;
     Ok(IssuedTicket {
         status_path: format!("/t/{}", t.token),
         rating_code: rating_code(t.number, &t.token),
@@ -684,6 +713,7 @@ pub fn walk_in(
 /// the clerk who asks.
 pub fn counter_panel(
     c: &Connection,
+    queue: &LiveQueue,
     office: &Office,
     user: &User,
     counter_id: i64,
@@ -691,7 +721,7 @@ pub fn counter_panel(
 ) -> Result<CounterPanel> {
     cfg::get_counter(c, counter_id)?.ok_or_else(|| Error::not_found(format!("counter {counter_id}")))?;
     let since = office.day_start(now)?;
-    let state = queue_state(c, office, now, None)?;
+    let state = queue_state(queue, office, now, None)?;
     let mut queues = Vec::new();
     for s in cfg::counter_service_rules(c, counter_id)? {
         queues.push(service_queue(
@@ -744,9 +774,9 @@ fn service_queue(
 }
 
 /// The queue of every active service today, for the back office's live view.
-pub fn office_queues(c: &Connection, office: &Office, now: Timestamp) -> Result<Vec<ServiceQueue>> {
+pub fn office_queues(c: &Connection, queue: &LiveQueue, office: &Office, now: Timestamp) -> Result<Vec<ServiceQueue>> {
     let since = office.day_start(now)?;
-    let state = queue_state(c, office, now, None)?;
+    let state = queue_state(queue, office, now, None)?;
     cfg::list_services(c)?
         .into_iter()
         .filter(|s| s.config.active)
@@ -920,10 +950,10 @@ pub fn printer_alert(ctx: &mut WriteCtx<'_>, device: &Device, req: &PrinterAlert
 
 // ----- views -----
 
-pub fn office_view(c: &Connection, office: &Office, now: Timestamp) -> Result<OfficeView> {
+pub fn office_view(c: &Connection, queue: &LiveQueue, office: &Office, now: Timestamp) -> Result<OfficeView> {
     let local = office.local(now);
     let day = office.day(now);
-    let state = queue_state(c, office, now, None)?;
+    let state = queue_state(queue, office, now, None)?;
     let forms = cfg::list_forms(c)?;
     let mut services = Vec::new();
     for s in cfg::list_services(c)? {
@@ -970,11 +1000,12 @@ pub fn office_view(c: &Connection, office: &Office, now: Timestamp) -> Result<Of
 /// counter now (latest call first, at most `max_calls`) and the active counters with their state.
 pub fn board_view(
     c: &Connection,
+    queue: &LiveQueue,
     office: &Office,
     now: Timestamp,
     max_calls: usize,
 ) -> Result<(OfficeView, Vec<BoardCall>, Vec<BoardCounter>)> {
-    let view = office_view(c, office, now)?;
+    let view = office_view(c, queue, office, now)?;
     let today = office.day(now);
     let mut at_counters = tickets::list_in_state(c, TicketState::Called)?;
     at_counters.extend(tickets::list_in_state(c, TicketState::Serving)?);
@@ -1013,11 +1044,17 @@ pub fn board_view(
     Ok((view, calls, counters))
 }
 
-pub fn public_status(c: &Connection, office: &Office, token: &str, now: Timestamp) -> Result<PublicTicketStatus> {
+pub fn public_status(
+    c: &Connection,
+    queue: &LiveQueue,
+    office: &Office,
+    token: &str,
+    now: Timestamp,
+) -> Result<PublicTicketStatus> {
     let t = tickets::by_token(c, token)?.ok_or_else(|| Error::not_found("ticket"))?;
     let s = service(c, t.service_id)?;
     let (people_ahead, wait) = if t.state == TicketState::Waiting {
-        let (a, w) = estimate(c, office, &t, now)?;
+        let (a, w) = estimate(queue, office, &t, now)?;
         (Some(a), w)
     } else {
         (None, None)

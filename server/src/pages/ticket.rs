@@ -33,14 +33,15 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>, head
     let office = state.office.clone();
     let now = state.store.now();
     let wanted = token.clone();
+    let queue = state.store.queue();
     let found = state
         .store
         .read(move |c| {
             if tickets::by_token(c, &wanted)?.is_none() {
                 return Ok(None);
             }
-            let status = engine::public_status(c, &office, &wanted, now)?;
-            let view = engine::office_view(c, &office, now)?;
+            let status = engine::public_status(c, &queue, &office, &wanted, now)?;
+            let view = engine::office_view(c, &queue, &office, now)?;
             let service = view.services.into_iter().find(|s| s.id == status.service_id);
             Ok(Some((status, service, view.notices)))
         })

@@ -39,10 +39,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn panel(State(state): State<AppState>, Person(user): Person, Path(id): Path<i64>) -> Result<Json<CounterPanel>> {
     let office = state.office.clone();
     let now = state.store.now();
+    let queue = state.store.queue();
     Ok(Json(
         state
             .store
-            .read(move |c| engine::counter_panel(c, &office, &user, id, now))
+            .read(move |c| engine::counter_panel(c, &queue, &office, &user, id, now))
             .await?,
     ))
 }

@@ -56,8 +56,12 @@ async fn download_form(State(state): State<AppState>, Path(id): Path<i64>) -> Re
 async fn office(State(state): State<AppState>) -> Result<Json<OfficeView>> {
     let office = state.office.clone();
     let now = state.store.now();
+    let queue = state.store.queue();
     Ok(Json(
-        state.store.read(move |c| engine::office_view(c, &office, now)).await?,
+        state
+            .store
+            .read(move |c| engine::office_view(c, &queue, &office, now))
+            .await?,
     ))
 }
 
@@ -68,10 +72,11 @@ async fn office(State(state): State<AppState>) -> Result<Json<OfficeView>> {
 async fn ticket_status(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<PublicTicketStatus>> {
     let office = state.office.clone();
     let now = state.store.now();
+    let queue = state.store.queue();
     Ok(Json(
         state
             .store
-            .read(move |c| engine::public_status(c, &office, &token, now))
+            .read(move |c| engine::public_status(c, &queue, &office, &token, now))
             .await?,
     ))
 }

@@ -46,9 +46,10 @@ async fn status(state: &AppState, token: &str) -> Result<PublicTicketStatus> {
     let office = state.office.clone();
     let now = state.store.now();
     let token = token.to_owned();
+    let queue = state.store.queue();
     state
         .store
-        .read(move |c| engine::public_status(c, &office, &token, now))
+        .read(move |c| engine::public_status(c, &queue, &office, &token, now))
         .await
 }
 

@@ -54,13 +54,9 @@ async fn issue(
             move |ctx| engine::issue(ctx, &office, &req)
         })
         .await?;
+    // The estimate comes from the queue in memory, which the commit has updated: no read.
     let now = state.store.now();
-    Ok(Json(
-        state
-            .store
-            .read(move |c| engine::issued(c, &office, ticket, now))
-            .await?,
-    ))
+    Ok(Json(engine::issued(&state.store.queue(), &office, ticket, now)?))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -3,7 +3,9 @@
 //! of preference, pause, visit in progress, run of urgent calls) and what the server's predictor
 //! learns from each service: its latest visits and the last hour's arrivals. The history used only
 //! by the evaluator's other predictors (service times from the start, the hour's completions, the
-//! last wait) is left empty. Also the office's past days as rows for the predictors' event log.
+//! last wait) is left empty. The server estimates from the same state kept in memory
+//! (`super::queue::LiveQueue`); this reading is what that one is tested against, and what the
+//! in-memory queue loads from. Also the office's past days as rows for the predictors' event log.
 
 use std::collections::HashMap;
 
@@ -15,12 +17,12 @@ use turno_shared::domain::eta::{CounterMode, CounterState, QueueState, ServiceSt
 use super::tickets::SERVICE_TIME_SAMPLES;
 use crate::error::Result;
 
-const HOUR_MS: i64 = 3_600_000;
+pub(super) const HOUR_MS: i64 = 3_600_000;
 /// The forward estimate simulates at most this many calls; older tickets than the oldest this many
 /// waiting are not read.
-const MAX_WAITING: u32 = 2000;
+pub(super) const MAX_WAITING: u32 = 2000;
 /// At most this many of the last hour's issues are read for the arrival rate.
-const ARRIVALS_READ: u32 = 200;
+pub(super) const ARRIVALS_READ: u32 = 200;
 
 /// A service as the estimate needs it: its target and when it stops issuing tickets today.
 pub struct ServiceRule {
@@ -30,6 +32,7 @@ pub struct ServiceRule {
 }
 
 /// An active service's target and opening rules, without its texts.
+#[derive(Clone, Debug)]
 pub struct ServiceHours {
     pub id: i64,
     pub target_wait_minutes: Option<u32>,
@@ -92,9 +95,11 @@ pub fn counters(c: &Connection) -> Result<Vec<CounterState>> {
             k.services.push(service);
         }
     }
+    // The latest call wins when a counter holds more than one.
     let mut stmt = c.prepare_cached(
         "SELECT counter_id, service_id, called_at FROM tickets
-         WHERE state IN ('called', 'serving') AND counter_id IS NOT NULL AND called_at IS NOT NULL",
+         WHERE state IN ('called', 'serving') AND counter_id IS NOT NULL AND called_at IS NOT NULL
+         ORDER BY called_at, id",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
@@ -121,10 +126,7 @@ pub fn queue_state(
     include: Option<i64>,
 ) -> Result<QueueState> {
     let now_ms = now.as_millisecond();
-    // The last hour's arrivals by service, from the latest issues (at most ARRIVALS_READ of them:
-    // when more came in the hour, the count is scaled from the span they cover).
-    let mut arrivals: HashMap<i64, (u32, u32)> = HashMap::new();
-    {
+    let arrivals = {
         let mut stmt = c.prepare_cached(&format!(
             "SELECT e.service_id, t.priority, e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
              WHERE e.at > ?1 AND e.action = 'issue' ORDER BY e.at DESC LIMIT {ARRIVALS_READ}"
@@ -132,29 +134,13 @@ pub fn queue_state(
         let rows: Vec<(i64, bool, i64)> = stmt
             .query_map([now_ms - HOUR_MS], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let scale = match rows.last() {
-            Some(&(_, _, oldest)) if rows.len() == ARRIVALS_READ as usize => {
-                HOUR_MS as f64 / (now_ms - oldest).max(1000) as f64
-            }
-            _ => 1.0,
-        };
-        let mut counts: HashMap<i64, (f64, f64)> = HashMap::new();
-        for (service, priority, _) in rows {
-            let n = counts.entry(service).or_default();
-            n.0 += scale;
-            if priority {
-                n.1 += scale;
-            }
-        }
-        for (service, (all, priority)) in counts {
-            arrivals.insert(service, (all.round() as u32, priority.round() as u32));
-        }
-    }
+        arrivals_last_hour(now_ms, rows)
+    };
     // Call to finish of the latest visits (the forward estimate's visit time).
     let mut visits = c.prepare_cached(&format!(
         "SELECT (finished_at - called_at) / 1000 FROM tickets
          WHERE state = 'done' AND service_id = ?1 AND called_at IS NOT NULL
-         ORDER BY finished_at DESC LIMIT {SERVICE_TIME_SAMPLES}"
+         ORDER BY finished_at DESC, id DESC LIMIT {SERVICE_TIME_SAMPLES}"
     ))?;
     let mut services = Vec::new();
     for rule in rules {
@@ -208,6 +194,34 @@ pub fn queue_state(
         counters,
         waiting,
     })
+}
+
+/// The last hour's arrivals by service (all, priority) from its latest issues, newest first
+/// (`(service, priority, at)`, at most [`ARRIVALS_READ`] of them: when more came in the hour, the
+/// count is scaled from the span they cover).
+pub(super) fn arrivals_last_hour(
+    now_ms: i64,
+    rows: impl IntoIterator<Item = (i64, bool, i64)>,
+) -> HashMap<i64, (u32, u32)> {
+    let rows: Vec<(i64, bool, i64)> = rows.into_iter().take(ARRIVALS_READ as usize).collect();
+    let scale = match rows.last() {
+        Some(&(_, _, oldest)) if rows.len() == ARRIVALS_READ as usize => {
+            HOUR_MS as f64 / (now_ms - oldest).max(1000) as f64
+        }
+        _ => 1.0,
+    };
+    let mut counts: HashMap<i64, (f64, f64)> = HashMap::new();
+    for (service, priority, _) in rows {
+        let n = counts.entry(service).or_default();
+        n.0 += scale;
+        if priority {
+            n.1 += scale;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(service, (all, priority))| (service, (all.round() as u32, priority.round() as u32)))
+        .collect()
 }
 
 /// A ticket's step, for the event log of past days.

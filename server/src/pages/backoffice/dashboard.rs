@@ -283,11 +283,12 @@ async fn live_view(state: &AppState) -> Result<Live, Error> {
     let office = state.office.clone();
     let now = state.store.now();
     let day = office.local(now).date();
+    let queue = state.store.queue();
     let (queues, counters, today) = state
         .store
         .read(move |c| {
-            let queues = engine::office_queues(c, &office, now)?;
-            let (_, _, board) = engine::board_view(c, &office, now, 0)?;
+            let queues = engine::office_queues(c, &queue, &office, now)?;
+            let (_, _, board) = engine::board_view(c, &queue, &office, now, 0)?;
             let query = StatsQuery {
                 from: day,
                 to: day,
