@@ -149,6 +149,48 @@ async fn transfers_keep_the_arrival_time_and_can_target_a_counter() {
     assert_eq!(number(&at_five.body), "A001");
 }
 
+/// A ticket sent to a counter is that counter's first among the tickets that are not urgent; it
+/// does not hide its service's other tickets from the counter: one past the service's target is still
+/// urgent, and goes first (the policy applied to every waiting ticket).
+#[tokio::test]
+async fn a_ticket_sent_to_a_counter_does_not_hide_its_service_s_aged_tickets() {
+    let office = TestOffice::new().await;
+    office.issue(1, false).await; // A001
+    office.issue(1, false).await; // A002
+    let one = office.clerk_at("mrossi", 1).await;
+    let two = office.clerk_at("lbianchi", 2).await;
+    let called = office
+        .call("POST", "/api/v1/counters/1/call-next", Some(&one), None)
+        .await;
+    assert_eq!(number(&called.body), "A001");
+    let id = called.body["ticket"]["id"].as_i64().unwrap();
+    let moved = office
+        .call(
+            "POST",
+            &format!("/api/v1/tickets/{id}/transfer"),
+            Some(&one),
+            Some(json!({"counter_id": 2})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    // Anagrafe's target is 20 minutes: A002 is past it, A003 is new.
+    office.advance(SignedDuration::from_mins(25));
+    office.issue(1, false).await;
+    let mut calls = Vec::new();
+    for _ in 0..3 {
+        let a = office
+            .call("POST", "/api/v1/counters/2/call-next", Some(&two), None)
+            .await;
+        calls.push(number(&a.body).to_owned());
+        let id = a.body["ticket"]["id"].as_i64().unwrap();
+        let done = office
+            .call("POST", &format!("/api/v1/tickets/{id}/no-show"), Some(&two), None)
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    }
+    assert_eq!(calls, ["A002", "A001", "A003"]);
+}
+
 #[tokio::test]
 async fn the_estimate_learns_from_service_times_and_open_counters() {
     let office = TestOffice::new().await;
