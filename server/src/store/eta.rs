@@ -4,8 +4,7 @@
 //! learns from each service: its latest visits and the last hour's arrivals. The history used only
 //! by the evaluator's other predictors (service times from the start, the hour's completions, the
 //! last wait) is left empty. The server estimates from the same state kept in memory
-//! (`super::queue::LiveQueue`); this reading is what that one is tested against, and what the
-//! in-memory queue loads from. Also the office's past days as rows for the predictors' event log.
+//! (`super::queue::LiveQueue`); this reading is what that one is tested against. Also the office's past days as rows for the predictors' event log.
 
 use std::collections::HashMap;
 

@@ -608,19 +608,6 @@ pub fn paused_secs(c: &Connection, user_id: i64, since: Timestamp, now: Timestam
     Ok((total_ms / 1000).max(0) as u64)
 }
 
-/// How many open, unpaused counters serve each service: `(service_id, counters)`.
-pub fn open_counters_per_service(c: &Connection) -> Result<Vec<(i64, u32)>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT cs.service_id, COUNT(*) FROM counter_sessions s
-         JOIN counters k ON k.id = s.counter_id AND k.active = 1
-         JOIN counter_services cs ON cs.counter_id = s.counter_id
-         WHERE s.closed_at IS NULL AND s.paused_reason IS NULL
-         GROUP BY cs.service_id",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 // ----- printer alerts -----
 
 fn status_str(s: PrinterStatus) -> Result<String> {
