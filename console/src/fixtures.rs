@@ -41,6 +41,7 @@ fn service(id: i64, prefix: char, name: &str, info: &str, documents: &[&str], ou
         full: false,
         waiting: 3,
         estimated_wait_minutes: Some(12),
+        estimated_wait_range: None,
         hours_today: Vec::new(),
     }
 }
@@ -199,6 +200,7 @@ pub fn panel() -> CounterPanel {
                 target_wait_minutes: Some(20),
                 over_target: true,
                 estimated_wait_minutes: Some(18),
+                estimated_wait_range: None,
             },
             ServiceQueue {
                 service_id: 2,
@@ -208,6 +210,7 @@ pub fn panel() -> CounterPanel {
                 target_wait_minutes: Some(30),
                 over_target: false,
                 estimated_wait_minutes: Some(9),
+                estimated_wait_range: None,
             },
         ],
         transferred_here: 1,

@@ -49,6 +49,7 @@ fn service(id: i64, prefix: char, it: &str, en: &str, waiting: u32, wait: Option
         full: false,
         waiting,
         estimated_wait_minutes: wait,
+        estimated_wait_range: None,
         hours_today: Vec::new(),
     }
 }
@@ -133,6 +134,7 @@ pub fn issued() -> IssuedTicket {
         rating_code: RATING_CODE.parse().expect("a rating code"),
         people_ahead: 7,
         estimated_wait_minutes: Some(25),
+        estimated_wait_range: None,
     }
 }
 

@@ -4,22 +4,25 @@
 use jiff::Timestamp;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
+use turno_shared::api::WaitRange;
 use turno_shared::api::{
     BoardCall, BoardCounter, ClerkDay, ClosedDay, CounterPanel, CounterState, CounterStatus, Device, ErrorCode,
     IssueRequest, IssuedTicket, LiveEvent, OfficeView, Pause, PauseRequest, PrinterAlert, PrinterAlertRequest,
     PublicTicketStatus, RatingRecorded, Service, ServiceQueue, ServiceView, TicketView, TransferRequest,
     TransferredFrom, User, WalkIn, WalkInRequest,
 };
+use turno_shared::domain::eta::{self, Eta, QueueState};
 use turno_shared::domain::{
-    Code, DEFAULT_SERVICE_SECS, RatingCode, RatingInput, Role, TicketAction, TicketNumber, TicketState, WeeklyHours,
-    choose_next, estimate_wait_minutes, typical_service_secs,
+    Code, Priority, RatingCode, RatingInput, Role, TicketAction, TicketNumber, TicketState, WeeklyHours, choose_next,
 };
 
 use crate::error::{Error, Result};
 use crate::office::Office;
+use crate::store::WriteCtx;
+use crate::store::eta::ServiceHours;
 use crate::store::office::{self as cfg, Session};
+use crate::store::queue::LiveQueue;
 use crate::store::tickets::{self, By, NewTicket, Ticket};
-use crate::store::{OpenCounters, WriteCtx};
 
 const MAX_NOTE_CHARS: usize = 500;
 /// Further services one visit may name.
@@ -56,11 +59,79 @@ fn service_open(office: &Office, s: &Service, now: Timestamp) -> bool {
     takes_tickets(c.active, &c.hours, &c.closed_days, &office.local(now))
 }
 
-/// People ahead of a ticket and its estimated wait.
-fn estimate(c: &Connection, counters: &OpenCounters, t: &Ticket) -> Result<(u32, Option<u32>)> {
-    let ahead = tickets::people_ahead(c, t)?;
-    let secs = typical_service_secs(&tickets::recent_service_secs(c, t.service_id)?).unwrap_or(DEFAULT_SERVICE_SECS);
-    Ok((ahead, estimate_wait_minutes(ahead, secs, counters.of(c, t.service_id)?)))
+/// When a service stops issuing tickets today, as the wait estimate assumes: at the end of its
+/// opening range now; at once while it is closed.
+fn closes_at(office: &Office, now: Timestamp) -> impl Fn(&ServiceHours) -> Option<i64> {
+    let local = office.local(now);
+    move |s| {
+        if takes_tickets(true, &s.hours, &s.closed_days, &local) {
+            s.hours
+                .day(local.weekday())
+                .iter()
+                .find(|r| r.contains(local.time()))
+                .and_then(|r| local.with().time(r.close()).build().ok())
+                .map(|z| z.timestamp().as_millisecond())
+        } else {
+            Some(now.as_millisecond())
+        }
+    }
+}
+
+/// The queue as the wait estimate sees it now (`turno_shared::domain::eta`), from the queue kept in
+/// memory: today's waiting tickets (with ticket `include`), the counters with a clerk, each
+/// service's history, and when each stops issuing tickets. `None` when no counter has a clerk:
+/// nobody can say.
+pub fn queue_state(
+    queue: &LiveQueue,
+    office: &Office,
+    now: Timestamp,
+    include: Option<i64>,
+) -> Result<Option<QueueState>> {
+    let day_start = office.day_start(now)?;
+    Ok(queue.state(now, day_start, office.policy, closes_at(office, now), include))
+}
+
+/// The same state read from the tables, what [`queue_state`] is tested against.
+pub fn queue_state_from_tables(
+    c: &Connection,
+    office: &Office,
+    now: Timestamp,
+    include: Option<i64>,
+) -> Result<Option<QueueState>> {
+    let counters = crate::store::eta::counters(c)?;
+    if counters.is_empty() {
+        return Ok(None);
+    }
+    let closes_at = closes_at(office, now);
+    let rules: Vec<crate::store::eta::ServiceRule> = crate::store::eta::service_hours(c)?
+        .iter()
+        .map(|s| crate::store::eta::ServiceRule {
+            id: s.id,
+            target_wait_minutes: s.target_wait_minutes,
+            closes_at_ms: closes_at(s),
+        })
+        .collect();
+    let day_start = office.day_start(now)?;
+    crate::store::eta::queue_state(c, now, day_start, office.policy, &rules, counters, include).map(Some)
+}
+
+fn wait_range(e: Option<Eta>) -> Option<WaitRange> {
+    e.map(|e| WaitRange {
+        low_minutes: e.low,
+        high_minutes: e.high,
+    })
+}
+
+/// People ahead of a ticket and its estimated wait, from the queue in memory.
+fn estimate(queue: &LiveQueue, office: &Office, t: &Ticket, now: Timestamp) -> Result<(u32, Option<Eta>)> {
+    let ahead = queue.people_ahead(
+        t.service_id,
+        t.issued_at.as_millisecond(),
+        t.id,
+        t.priority == Priority::Priority,
+    );
+    let state = queue_state(queue, office, now, Some(t.id))?;
+    Ok((ahead, state.and_then(|s| eta::estimate(&s, t.id))))
 }
 
 fn valid_language(lang: &str) -> bool {
@@ -69,7 +140,7 @@ fn valid_language(lang: &str) -> bool {
 
 // ----- issuing -----
 
-/// Issues a ticket. Its estimate is read afterwards ([`issued`]), off the writer.
+/// Issues a ticket. Its estimate is made afterwards ([`issued`]), off the writer.
 pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Result<Ticket> {
     let c = ctx.conn;
     let now = ctx.now();
@@ -123,15 +194,16 @@ pub fn issue(ctx: &mut WriteCtx<'_>, office: &Office, req: &IssueRequest) -> Res
 }
 
 /// The answer to an issued ticket: with the people ahead and the estimated wait.
-pub fn issued(c: &Connection, counters: &OpenCounters, t: Ticket) -> Result<IssuedTicket> {
-    let (people_ahead, estimated_wait_minutes) = estimate(c, counters, &t)?;
+pub fn issued(queue: &LiveQueue, office: &Office, t: Ticket, now: Timestamp) -> Result<IssuedTicket> {
+    let (people_ahead, wait) = estimate(queue, office, &t, now)?;
     Ok(IssuedTicket {
         status_path: format!("/t/{}", t.token),
         rating_code: rating_code(t.number, &t.token),
         ticket: t.view(),
         token: t.token,
         people_ahead,
-        estimated_wait_minutes,
+        estimated_wait_minutes: wait.map(|e| e.minutes),
+        estimated_wait_range: wait_range(wait),
     })
 }
 
@@ -641,7 +713,7 @@ pub fn walk_in(
 /// the clerk who asks.
 pub fn counter_panel(
     c: &Connection,
-    counters: &OpenCounters,
+    queue: &LiveQueue,
     office: &Office,
     user: &User,
     counter_id: i64,
@@ -649,12 +721,12 @@ pub fn counter_panel(
 ) -> Result<CounterPanel> {
     cfg::get_counter(c, counter_id)?.ok_or_else(|| Error::not_found(format!("counter {counter_id}")))?;
     let since = office.day_start(now)?;
-    let open = counters.get(c)?;
+    let state = queue_state(queue, office, now, None)?;
     let mut queues = Vec::new();
     for s in cfg::counter_service_rules(c, counter_id)? {
         queues.push(service_queue(
             c,
-            &open,
+            &state,
             s.service_id,
             s.target_wait_minutes,
             since,
@@ -677,18 +749,18 @@ pub fn counter_panel(
 /// for a ticket taken now.
 fn service_queue(
     c: &Connection,
-    open: &crate::store::CounterCounts,
+    state: &Option<QueueState>,
     service_id: i64,
     target_wait_minutes: Option<u32>,
     since: Timestamp,
     now: Timestamp,
 ) -> Result<ServiceQueue> {
     let q = tickets::queue_of(c, service_id, since)?;
-    let secs = typical_service_secs(&tickets::recent_service_secs(c, service_id)?).unwrap_or(DEFAULT_SERVICE_SECS);
     let over_target = match (q.oldest_since, target_wait_minutes) {
         (Some(oldest), Some(target)) => now.as_millisecond() - oldest.as_millisecond() > i64::from(target) * 60_000,
         _ => false,
     };
+    let wait = state.as_ref().and_then(|s| eta::estimate_new(s, service_id));
     Ok(ServiceQueue {
         service_id,
         waiting: q.waiting,
@@ -696,23 +768,19 @@ fn service_queue(
         oldest_since: q.oldest_since,
         target_wait_minutes,
         over_target,
-        estimated_wait_minutes: estimate_wait_minutes(q.waiting, secs, open.get(&service_id).copied().unwrap_or(0)),
+        estimated_wait_minutes: wait.map(|e| e.minutes),
+        estimated_wait_range: wait_range(wait),
     })
 }
 
 /// The queue of every active service today, for the back office's live view.
-pub fn office_queues(
-    c: &Connection,
-    counters: &OpenCounters,
-    office: &Office,
-    now: Timestamp,
-) -> Result<Vec<ServiceQueue>> {
+pub fn office_queues(c: &Connection, queue: &LiveQueue, office: &Office, now: Timestamp) -> Result<Vec<ServiceQueue>> {
     let since = office.day_start(now)?;
-    let open = counters.get(c)?;
+    let state = queue_state(queue, office, now, None)?;
     cfg::list_services(c)?
         .into_iter()
         .filter(|s| s.config.active)
-        .map(|s| service_queue(c, &open, s.id, s.config.target_wait_minutes, since, now))
+        .map(|s| service_queue(c, &state, s.id, s.config.target_wait_minutes, since, now))
         .collect()
 }
 
@@ -882,10 +950,10 @@ pub fn printer_alert(ctx: &mut WriteCtx<'_>, device: &Device, req: &PrinterAlert
 
 // ----- views -----
 
-pub fn office_view(c: &Connection, counters: &OpenCounters, office: &Office, now: Timestamp) -> Result<OfficeView> {
+pub fn office_view(c: &Connection, queue: &LiveQueue, office: &Office, now: Timestamp) -> Result<OfficeView> {
     let local = office.local(now);
     let day = office.day(now);
-    let counters = counters.get(c)?;
+    let state = queue_state(queue, office, now, None)?;
     let forms = cfg::list_forms(c)?;
     let mut services = Vec::new();
     for s in cfg::list_services(c)? {
@@ -899,14 +967,14 @@ pub fn office_view(c: &Connection, counters: &OpenCounters, office: &Office, now
             .daily_cap
             .unwrap_or(TicketNumber::MAX_SEQ)
             .min(TicketNumber::MAX_SEQ);
-        let secs = typical_service_secs(&tickets::recent_service_secs(c, s.id)?).unwrap_or(DEFAULT_SERVICE_SECS);
-        let open_counters = counters.get(&s.id).copied().unwrap_or(0);
+        let wait = state.as_ref().and_then(|state| eta::estimate_new(state, s.id));
         services.push(ServiceView {
             id: s.id,
             open: service_open(office, &s, now),
             full: issued >= cap,
             waiting,
-            estimated_wait_minutes: estimate_wait_minutes(waiting, secs, open_counters),
+            estimated_wait_minutes: wait.map(|e| e.minutes),
+            estimated_wait_range: wait_range(wait),
             hours_today: s.config.hours.day(local.weekday()).to_vec(),
             code: s.config.code,
             prefix: s.config.prefix,
@@ -932,12 +1000,12 @@ pub fn office_view(c: &Connection, counters: &OpenCounters, office: &Office, now
 /// counter now (latest call first, at most `max_calls`) and the active counters with their state.
 pub fn board_view(
     c: &Connection,
-    counters: &OpenCounters,
+    queue: &LiveQueue,
     office: &Office,
     now: Timestamp,
     max_calls: usize,
 ) -> Result<(OfficeView, Vec<BoardCall>, Vec<BoardCounter>)> {
-    let view = office_view(c, counters, office, now)?;
+    let view = office_view(c, queue, office, now)?;
     let today = office.day(now);
     let mut at_counters = tickets::list_in_state(c, TicketState::Called)?;
     at_counters.extend(tickets::list_in_state(c, TicketState::Serving)?);
@@ -978,15 +1046,15 @@ pub fn board_view(
 
 pub fn public_status(
     c: &Connection,
-    counters: &OpenCounters,
+    queue: &LiveQueue,
     office: &Office,
     token: &str,
     now: Timestamp,
 ) -> Result<PublicTicketStatus> {
     let t = tickets::by_token(c, token)?.ok_or_else(|| Error::not_found("ticket"))?;
     let s = service(c, t.service_id)?;
-    let (people_ahead, estimated_wait_minutes) = if t.state == TicketState::Waiting {
-        let (a, w) = estimate(c, counters, &t)?;
+    let (people_ahead, wait) = if t.state == TicketState::Waiting {
+        let (a, w) = estimate(queue, office, &t, now)?;
         (Some(a), w)
     } else {
         (None, None)
@@ -1003,7 +1071,8 @@ pub fn public_status(
         language: t.language,
         state: t.state,
         people_ahead,
-        estimated_wait_minutes,
+        estimated_wait_minutes: wait.map(|e| e.minutes),
+        estimated_wait_range: wait_range(wait),
         counter_name,
         can_rate: t.state == TicketState::Done && !rated && t.office_day == office.day(now),
         rated,

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod eta_log;
 pub mod exports;
 pub mod history;
 pub mod office;

@@ -1,5 +1,5 @@
 //! The `turno-server` command: serves the office until SIGTERM or Ctrl-C, and the administrator's
-//! commands (users and passwords, backups).
+//! commands (users and passwords, backups, exports, the wait predictors' evaluation).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,6 +36,11 @@ enum Command {
     /// Export the visits of a range of office days (CSV, XLSX, JSON, or the weekly "Mettiamoci la
     /// faccia" report), also while the server is serving. Columns: docs/data-dictionary.md.
     Export(ExportArgs),
+    /// Measure the wait predictors on an event log (its CSV shape: docs/queue-science.md): replays
+    /// it, asks each predictor at every issue when the ticket will be called, and prints their errors
+    /// and how often the actual wait fell in the interval shown. With --scenario, plays simulated
+    /// days first (and writes their log with --write-log).
+    EtaEval(EtaEvalArgs),
     /// Copy the database to a new file, safely while the server is serving: one consistent snapshot.
     Backup {
         #[command(flatten)]
@@ -151,6 +156,38 @@ struct ServeArgs {
     unsafe_synchronous: Option<String>,
 }
 
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["log", "scenario", "from"])))]
+struct EtaEvalArgs {
+    /// The event log to replay (CSV).
+    #[arg(long)]
+    log: Option<PathBuf>,
+    /// Or the office days of the database from this one, YYYY-MM-DD (write their log with
+    /// --write-log).
+    #[arg(long)]
+    from: Option<jiff::civil::Date>,
+    /// With --from: the last office day [default: --from].
+    #[arg(long, requires = "from")]
+    to: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Or a scenario file (TOML, as in sim/scenarios/) to simulate.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+    /// With --scenario: how many office days, and the seed of the first.
+    #[arg(long, default_value_t = 10, requires = "scenario")]
+    days: u32,
+    #[arg(long, default_value_t = 1, requires = "scenario")]
+    seed: u64,
+    /// With --scenario or --from: also write the log here.
+    #[arg(long)]
+    write_log: Option<PathBuf>,
+    /// Fit every predictor's interval on this many first days of the log and measure the others
+    /// (without it, every day is measured and only the server's estimate shows an interval).
+    #[arg(long)]
+    tune_days: Option<usize>,
+}
+
 fn main() -> ExitCode {
     keep_large_buffers_off_the_heap();
     tracing_subscriber::fmt()
@@ -163,6 +200,7 @@ fn main() -> ExitCode {
         Command::Admin { command } => runtime.block_on(admin(command)),
         Command::Backup { db, out } => backup(&db, &out),
         Command::Export(args) => export(args),
+        Command::EtaEval(args) => eta_eval(args),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -339,6 +377,42 @@ fn export(args: ExportArgs) -> Result<(), String> {
         })
         .map_err(|e| e.to_string())?;
     println!("Exported to {}.", args.out.display());
+    Ok(())
+}
+
+fn eta_eval(args: EtaEvalArgs) -> Result<(), String> {
+    use turno_sim::{log, report, scenario::Scenario, simulate};
+    let events = match (&args.log, &args.scenario, args.from) {
+        (Some(path), _, _) => {
+            print!("{}", report::eval_log(path, args.tune_days).map_err(|e| e.to_string())?);
+            return Ok(());
+        }
+        (None, Some(scenario), _) => {
+            let sc = Scenario::load(scenario).map_err(|e| e.to_string())?;
+            simulate::simulate_days(&sc, args.seed, 0, args.days).map_err(|e| e.to_string())?
+        }
+        (None, None, Some(from)) => {
+            let (_, state) = open(&args.db)?;
+            let office = state.office.clone();
+            let to = args.to.unwrap_or(from);
+            state
+                .store
+                .read_blocking(move |c| turno_server::eta_log::office_log(c, &office, from, to))
+                .map_err(|e| e.to_string())?
+        }
+        (None, None, None) => return Err("give --log, --scenario or --from".into()),
+    };
+    let path = match &args.write_log {
+        Some(path) => path.clone(),
+        None => std::env::temp_dir().join(format!("turno-eta-{}.csv", std::process::id())),
+    };
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    log::write(&events, std::io::BufWriter::new(file)).map_err(|e| e.to_string())?;
+    let report = report::eval_log(&path, args.tune_days).map_err(|e| e.to_string());
+    if args.write_log.is_none() {
+        let _ = std::fs::remove_file(&path);
+    }
+    print!("{}", report?);
     Ok(())
 }
 

@@ -277,6 +277,10 @@ pub struct ServiceView {
     pub waiting: u32,
     /// For a ticket taken now; absent when no counter serves the service now.
     pub estimated_wait_minutes: Option<u32>,
+    /// The range the wait of a ticket taken now falls in for about 80% of tickets; absent with the
+    /// estimate.
+    #[serde(default)]
+    pub estimated_wait_range: Option<WaitRange>,
     pub hours_today: Vec<TimeRange>,
 }
 
@@ -685,6 +689,17 @@ pub struct IssuedTicket {
     pub rating_code: RatingCode,
     pub people_ahead: u32,
     pub estimated_wait_minutes: Option<u32>,
+    /// The range the wait falls in for about 80% of tickets; absent with the estimate.
+    #[serde(default)]
+    pub estimated_wait_range: Option<WaitRange>,
+}
+
+/// An estimated wait shown honestly: the actual wait fell in this range for about 80% of tickets
+/// when it was measured (`docs/queue-science.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WaitRange {
+    pub low_minutes: u32,
+    pub high_minutes: u32,
 }
 
 /// What anyone holding the ticket sees.
@@ -701,6 +716,9 @@ pub struct PublicTicketStatus {
     /// While waiting: how many are called before it.
     pub people_ahead: Option<u32>,
     pub estimated_wait_minutes: Option<u32>,
+    /// While waiting: the range the wait falls in for about 80% of tickets.
+    #[serde(default)]
+    pub estimated_wait_range: Option<WaitRange>,
     /// Once called: where to go.
     pub counter_name: Option<String>,
     /// The visit can be rated now.
@@ -849,6 +867,9 @@ pub struct ServiceQueue {
     pub over_target: bool,
     /// For a ticket taken now; absent when no counter serves the service now.
     pub estimated_wait_minutes: Option<u32>,
+    /// The range the wait of a ticket taken now falls in for about 80% of tickets.
+    #[serde(default)]
+    pub estimated_wait_range: Option<WaitRange>,
 }
 
 /// A clerk's office day so far.

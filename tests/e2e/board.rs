@@ -249,6 +249,8 @@ async fn the_ticket_page_follows_the_ticket_to_its_call_and_takes_one_rating() {
             "return document.getElementById('ahead')?.textContent === '1'",
         )
         .await;
+    // No counter open: no number.
+    assert_eq!(text_of(&browser, "#wait").await, "al momento non stimabile");
     let page = browser.eval("return document.body.innerText").await;
     let page = page.as_str().unwrap();
     assert!(page.contains("Persone prima di lei"), "the formal register: {page}");
@@ -266,6 +268,25 @@ async fn the_ticket_page_follows_the_ticket_to_its_call_and_takes_one_rating() {
             "return document.getElementById('ahead')?.textContent === '0'",
         )
         .await;
+    // A counter open and busy: the range the API gives (its edges move with the visit's elapsed time,
+    // by a minute at most between the page's answer and this one).
+    let shown = text_of(&browser, "#wait").await;
+    let range = office
+        .kiosk
+        .ticket_status(&mine.token)
+        .await
+        .expect("the ticket's status")
+        .estimated_wait_range
+        .expect("a range");
+    let edges: Vec<u32> = shown
+        .strip_prefix("tra ")
+        .and_then(|r| r.strip_suffix(" minuti"))
+        .map(|r| r.split(" e ").filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or_default();
+    assert!(
+        edges.len() == 2 && edges[0].abs_diff(range.low_minutes) <= 1 && edges[1].abs_diff(range.high_minutes) <= 1,
+        "the page says {shown:?}, the API {range:?}"
+    );
     clerk.finish(&first, &office.outcome_of(first.service_id)).await;
     let me = clerk.calls("A002").await;
     let call = browser

@@ -32,16 +32,16 @@ struct Initial {
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     let office = state.office.clone();
     let now = state.store.now();
-    let counters = state.store.open_counters();
     let wanted = token.clone();
+    let queue = state.store.queue();
     let found = state
         .store
         .read(move |c| {
             if tickets::by_token(c, &wanted)?.is_none() {
                 return Ok(None);
             }
-            let status = engine::public_status(c, &counters, &office, &wanted, now)?;
-            let view = engine::office_view(c, &counters, &office, now)?;
+            let status = engine::public_status(c, &queue, &office, &wanted, now)?;
+            let view = engine::office_view(c, &queue, &office, now)?;
             let service = view.services.into_iter().find(|s| s.id == status.service_id);
             Ok(Some((status, service, view.notices)))
         })

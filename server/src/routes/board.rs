@@ -68,10 +68,10 @@ async fn board(
     }
     let office = state.office.clone();
     let now = state.store.now();
-    let counters = state.store.open_counters();
+    let queue = state.store.queue();
     let (office_view, calls, counters) = state
         .store
-        .read(move |c| engine::board_view(c, &counters, &office, now, BOARD_CALLS))
+        .read(move |c| engine::board_view(c, &queue, &office, now, BOARD_CALLS))
         .await?;
     let view = Arc::new(BoardView {
         last_event_id,

@@ -38,12 +38,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = CounterPanel), (status = 404, body = ErrorBody)), security(("user" = [])))]
 async fn panel(State(state): State<AppState>, Person(user): Person, Path(id): Path<i64>) -> Result<Json<CounterPanel>> {
     let office = state.office.clone();
-    let counters = state.store.open_counters();
     let now = state.store.now();
+    let queue = state.store.queue();
     Ok(Json(
         state
             .store
-            .read(move |c| engine::counter_panel(c, &counters, &office, &user, id, now))
+            .read(move |c| engine::counter_panel(c, &queue, &office, &user, id, now))
             .await?,
     ))
 }

@@ -56,11 +56,11 @@ async fn download_form(State(state): State<AppState>, Path(id): Path<i64>) -> Re
 async fn office(State(state): State<AppState>) -> Result<Json<OfficeView>> {
     let office = state.office.clone();
     let now = state.store.now();
-    let counters = state.store.open_counters();
+    let queue = state.store.queue();
     Ok(Json(
         state
             .store
-            .read(move |c| engine::office_view(c, &counters, &office, now))
+            .read(move |c| engine::office_view(c, &queue, &office, now))
             .await?,
     ))
 }
@@ -72,11 +72,11 @@ async fn office(State(state): State<AppState>) -> Result<Json<OfficeView>> {
 async fn ticket_status(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<PublicTicketStatus>> {
     let office = state.office.clone();
     let now = state.store.now();
-    let counters = state.store.open_counters();
+    let queue = state.store.queue();
     Ok(Json(
         state
             .store
-            .read(move |c| engine::public_status(c, &counters, &office, &token, now))
+            .read(move |c| engine::public_status(c, &queue, &office, &token, now))
             .await?,
     ))
 }

@@ -45,11 +45,11 @@ impl ToSchema for TicketStatusSse {
 async fn status(state: &AppState, token: &str) -> Result<PublicTicketStatus> {
     let office = state.office.clone();
     let now = state.store.now();
-    let counters = state.store.open_counters();
     let token = token.to_owned();
+    let queue = state.store.queue();
     state
         .store
-        .read(move |c| engine::public_status(c, &counters, &office, &token, now))
+        .read(move |c| engine::public_status(c, &queue, &office, &token, now))
         .await
 }
 

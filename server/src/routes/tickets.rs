@@ -47,11 +47,16 @@ async fn issue(
     JsonBody(req): JsonBody<IssueRequest>,
 ) -> Result<Json<IssuedTicket>> {
     let office = state.office.clone();
-    let ticket = state.store.write(move |ctx| engine::issue(ctx, &office, &req)).await?;
-    let counters = state.store.open_counters();
-    Ok(Json(
-        state.store.read(move |c| engine::issued(c, &counters, ticket)).await?,
-    ))
+    let ticket = state
+        .store
+        .write({
+            let office = office.clone();
+            move |ctx| engine::issue(ctx, &office, &req)
+        })
+        .await?;
+    // The estimate comes from the queue in memory, which the commit has updated: no read.
+    let now = state.store.now();
+    Ok(Json(engine::issued(&state.store.queue(), &office, ticket, now)?))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -8,17 +8,17 @@
 pub mod alerts;
 pub mod audit;
 pub mod day_facts;
+pub mod eta;
 pub mod exports;
 pub mod history;
 mod migrations;
 pub mod office;
+pub mod queue;
 pub mod stats;
 pub mod tickets;
 
-use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,49 +59,6 @@ pub struct FeedItem {
     pub name: Arc<str>,
     pub data: Arc<str>,
 }
-
-/// Open, unpaused counters per service, kept in memory: counted again only after a commit that changed
-/// counters, their services, services or clerks' sessions (the writer's update hook tells).
-#[derive(Default)]
-pub struct OpenCounters {
-    generation: AtomicU64,
-    /// The counts and the generation they were counted at.
-    cached: Mutex<Option<(u64, CounterCounts)>>,
-}
-
-/// Open counters by service id.
-pub type CounterCounts = Arc<HashMap<i64, u32>>;
-
-impl OpenCounters {
-    /// How many open, unpaused counters serve each service (services no counter serves are absent).
-    pub fn get(&self, c: &Connection) -> Result<CounterCounts> {
-        let generation = self.generation.load(Ordering::Acquire);
-        if let Some((g, counts)) = &*self.cached.lock().unwrap_or_else(|e| e.into_inner())
-            && *g == generation
-        {
-            return Ok(counts.clone());
-        }
-        let counts: CounterCounts = Arc::new(office::open_counters_per_service(c)?.into_iter().collect());
-        // Keep it only if no change was committed while counting: this snapshot may predate it.
-        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
-        if self.generation.load(Ordering::Acquire) == generation {
-            *cached = Some((generation, counts.clone()));
-        }
-        Ok(counts)
-    }
-
-    /// For one service.
-    pub fn of(&self, c: &Connection, service_id: i64) -> Result<u32> {
-        Ok(self.get(c)?.get(&service_id).copied().unwrap_or(0))
-    }
-
-    fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-}
-
-/// The tables whose changes change the open counters.
-const COUNTER_TABLES: &[&str] = &["counters", "counter_services", "counter_sessions", "services"];
 
 /// The live events the feed can replay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,7 +130,7 @@ pub struct Store {
     read_permits: Arc<Semaphore>,
     feed: broadcast::Sender<FeedItem>,
     clock: Clock,
-    open_counters: Arc<OpenCounters>,
+    queue: queue::LiveQueue,
 }
 
 /// How the store commits.
@@ -234,27 +191,29 @@ impl Store {
         migrate(&mut conn)?;
         let (jobs, rx) = mpsc::channel::<Job>(4096);
         let (feed, _) = broadcast::channel(4096);
-        let open_counters = Arc::new(OpenCounters::default());
-        let counters_touched = Arc::new(AtomicBool::new(false));
-        let touched = counters_touched.clone();
-        conn.update_hook(Some(move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
-            if COUNTER_TABLES.contains(&table) {
-                touched.store(true, Ordering::Relaxed);
-            }
-        }));
+        let queue = queue::LiveQueue::new(&conn)?;
+        let touched = Arc::new(Mutex::new(queue::Touched::default()));
+        let hook = touched.clone();
+        conn.update_hook(Some(
+            move |action: rusqlite::hooks::Action, _: &str, table: &str, rowid: i64| {
+                hook.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .note(action, table, rowid);
+            },
+        ));
         let writer = Writer {
             feed: feed.clone(),
             clock: clock.clone(),
             max_batch: if options.group_commit { MAX_BATCH } else { 1 },
-            open_counters: open_counters.clone(),
-            counters_touched,
+            queue: queue.clone(),
+            touched,
         };
         std::thread::Builder::new()
             .name("turno-writer".into())
             .spawn(move || writer.run(conn, rx))
             .map_err(Error::internal)?;
         Ok(Store {
-            open_counters,
+            queue,
             path: Arc::new(path.to_owned()),
             jobs,
             readers: Arc::default(),
@@ -273,9 +232,9 @@ impl Store {
         self.jobs.max_capacity() - self.jobs.capacity()
     }
 
-    /// The open counters per service, counted once per change.
-    pub fn open_counters(&self) -> Arc<OpenCounters> {
-        self.open_counters.clone()
+    /// The queue kept in memory for the wait estimate.
+    pub fn queue(&self) -> queue::LiveQueue {
+        self.queue.clone()
     }
 
     /// Runs `f` on the writer inside a transaction; answers once the transaction is durable.
@@ -508,9 +467,9 @@ struct Writer {
     feed: broadcast::Sender<FeedItem>,
     clock: Clock,
     max_batch: usize,
-    open_counters: Arc<OpenCounters>,
-    /// Set by the update hook when a batch changed a table of [`COUNTER_TABLES`].
-    counters_touched: Arc<AtomicBool>,
+    /// The queue in memory, changed after each commit by the rows the update hook noted.
+    queue: queue::LiveQueue,
+    touched: Arc<Mutex<queue::Touched>>,
 }
 
 impl Writer {
@@ -526,11 +485,10 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let (replies, committed, emitted) = run_batch(&conn, number, batch.drain(..), &self.clock);
-            if self.counters_touched.swap(false, Ordering::Relaxed) {
-                self.open_counters.invalidate();
-            }
+            let (replies, committed, emitted, changes) =
+                run_batch(&conn, number, batch.drain(..), &self.clock, &self.touched);
             if committed.is_ok() {
+                self.queue.apply(changes);
                 for item in emitted {
                     let _ = self.feed.send(item);
                 }
@@ -549,7 +507,9 @@ fn run_batch(
     number: u64,
     jobs: impl Iterator<Item = Job>,
     clock: &Clock,
-) -> (Vec<Reply>, Result<()>, Vec<FeedItem>) {
+    touched: &Mutex<queue::Touched>,
+) -> (Vec<Reply>, Result<()>, Vec<FeedItem>, queue::Changes) {
+    let take_touched = || std::mem::take(&mut *touched.lock().unwrap_or_else(|e| e.into_inner()));
     let mut replies = Vec::new();
     let mut ctx = WriteCtx {
         conn,
@@ -561,7 +521,8 @@ fn run_batch(
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // The jobs never ran; dropping them answers their callers with an error.
         drop(jobs.collect::<Vec<_>>());
-        return (replies, Err(e.into()), Vec::new());
+        take_touched();
+        return (replies, Err(e.into()), Vec::new(), queue::Changes::None);
     }
     for job in jobs {
         ctx.now = now_ms(clock);
@@ -576,7 +537,8 @@ fn run_batch(
                 replies.push(reply);
                 if let Err(e) = released {
                     let _ = conn.execute_batch("ROLLBACK");
-                    return (replies, Err(e.into()), Vec::new());
+                    take_touched();
+                    return (replies, Err(e.into()), Vec::new(), queue::Changes::None);
                 }
             }
             Ok((false, reply)) => {
@@ -596,11 +558,19 @@ fn run_batch(
         }
     }
     let emitted = std::mem::take(&mut ctx.emitted);
-    match conn.execute_batch("COMMIT") {
-        Ok(()) => (replies, Ok(()), emitted),
+    // The rows this transaction changed, as it commits them.
+    let changes = match queue::collect(conn, take_touched()) {
+        Ok(changes) => changes,
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
-            (replies, Err(e.into()), Vec::new())
+            return (replies, Err(e), Vec::new(), queue::Changes::None);
+        }
+    };
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => (replies, Ok(()), emitted, changes),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            (replies, Err(e.into()), Vec::new(), queue::Changes::None)
         }
     }
 }

@@ -18,7 +18,7 @@ fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(Error::internal)
 }
 
-fn from_json<T: DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+pub(crate) fn from_json<T: DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_str(s)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
 }
@@ -606,19 +606,6 @@ pub fn paused_secs(c: &Connection, user_id: i64, since: Timestamp, now: Timestam
         total_ms += (now.as_millisecond() - from).max(0);
     }
     Ok((total_ms / 1000).max(0) as u64)
-}
-
-/// How many open, unpaused counters serve each service: `(service_id, counters)`.
-pub fn open_counters_per_service(c: &Connection) -> Result<Vec<(i64, u32)>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT cs.service_id, COUNT(*) FROM counter_sessions s
-         JOIN counters k ON k.id = s.counter_id AND k.active = 1
-         JOIN counter_services cs ON cs.counter_id = s.counter_id
-         WHERE s.closed_at IS NULL AND s.paused_reason IS NULL
-         GROUP BY cs.service_id",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 // ----- printer alerts -----

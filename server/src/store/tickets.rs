@@ -364,8 +364,8 @@ pub fn events_of(c: &Connection, ticket_id: i64) -> Result<Vec<TicketEvent>> {
 }
 
 /// The waiting tickets a counter could call, enough for the call policy to choose exactly: per service
-/// and class, the oldest ticket, and when that one is past the service's target wait, also the oldest
-/// one not yet past it; and the oldest tickets transferred to this counter. Only tickets issued since
+/// and class, the oldest ticket not sent to a counter, and when that one is past the service's target
+/// wait, also the oldest one not yet past it; and the 8 oldest tickets sent to this counter. Only tickets issued since
 /// `day_start` count: a ticket of a past office day is never called, even before the maintenance has
 /// closed it.
 pub fn candidates(
@@ -377,17 +377,17 @@ pub fn candidates(
 ) -> Result<Vec<Candidate>> {
     let today = day_start.as_millisecond() - 1;
     let mut out: Vec<Candidate> = Vec::new();
+    // Tickets sent to a counter are not their service's: they come from the query below, so that one
+    // sent here never stands in for its service's oldest (nor hides an aged one behind it).
     let mut oldest = c.prepare_cached(
         "SELECT id, issued_at FROM tickets WHERE state = 'waiting' AND service_id = ?1 AND priority = ?2
-         AND (target_counter_id IS NULL OR target_counter_id = ?3) AND issued_at > ?4
+         AND target_counter_id IS NULL AND issued_at > ?3
          ORDER BY issued_at, id LIMIT 1",
     )?;
     let mut find = |service_id: i64, priority: bool, since: i64| -> Result<Option<(i64, i64)>> {
-        optional(
-            oldest.query_row(rusqlite::params![service_id, priority, counter_id, since], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            }),
-        )
+        optional(oldest.query_row(rusqlite::params![service_id, priority, since], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        }))
     };
     for s in services {
         for priority in [true, false] {
@@ -422,7 +422,6 @@ pub fn candidates(
     let rows = targeted.query_map([counter_id, today], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     for r in rows {
         let (id, arrival, priority): (i64, i64, bool) = r?;
-        out.retain(|c| c.ticket_id != id);
         out.push(Candidate {
             ticket_id: id,
             rank: 0,

@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod console;
 mod day;
+mod eta;
 mod events;
 mod exports;
 mod input;

@@ -38,6 +38,16 @@ impl TimeRange {
     pub fn contains(&self, t: Time) -> bool {
         self.open <= t && t < self.close
     }
+
+    /// When the range opens.
+    pub fn open(&self) -> Time {
+        self.open
+    }
+
+    /// When the range closes.
+    pub fn close(&self) -> Time {
+        self.close
+    }
 }
 
 fn hhmm(t: Time) -> String {

@@ -1,6 +1,7 @@
 //! The office's domain rules: value types, the ticket's life, the call policy, estimated waits and
 //! opening hours. Pure functions only: no I/O, no SQL, no HTTP, no UI.
 
+pub mod eta;
 mod hours;
 mod policy;
 mod ticket;

@@ -1,4 +1,5 @@
-//! Estimated wait for a ticket: people ahead, typical service time, counters now serving.
+//! The estimate of waits before issue 12: people ahead, typical service time, counters now serving.
+//! Kept as the baseline `eta::Predictor::Today` that the server's estimate (`eta.rs`) is measured against.
 
 /// Service time assumed when a service has no finished ticket to learn from: five minutes.
 pub const DEFAULT_SERVICE_SECS: u32 = 300;

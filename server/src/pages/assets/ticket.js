@@ -15,7 +15,7 @@
     it: {
       skip: 'Vai al contenuto', language: 'Lingua', ticket: 'Biglietto',
       waiting: 'In attesa', ahead: 'Persone prima di lei', wait: 'Attesa stimata',
-      minutes: 'circa {n} minuti', minute: 'circa 1 minuto', waitUnknown: 'al momento non stimabile',
+      minutes: 'circa {n} minuti', range: 'tra {lo} e {hi} minuti', minute: 'circa 1 minuto', waitUnknown: 'al momento non stimabile',
       next: 'Nessuna persona prima di lei: il suo numero sarà chiamato a breve.',
       keepOpen: 'Tenga aperta questa pagina: si aggiorna da sola e le dirà quando tocca a lei.',
       called: 'Tocca a lei: {counter}', calledGo: 'Si rechi allo sportello con questo biglietto.',
@@ -41,7 +41,7 @@
     en: {
       skip: 'Skip to content', language: 'Language', ticket: 'Ticket',
       waiting: 'Waiting', ahead: 'People ahead of you', wait: 'Estimated wait',
-      minutes: 'about {n} minutes', minute: 'about 1 minute', waitUnknown: 'cannot be estimated right now',
+      minutes: 'about {n} minutes', range: 'between {lo} and {hi} minutes', minute: 'about 1 minute', waitUnknown: 'cannot be estimated right now',
       next: 'Nobody is ahead of you: your number will be called shortly.',
       keepOpen: 'Keep this page open: it updates by itself and will tell you when it is your turn.',
       called: 'It is your turn: {counter}', calledGo: 'Please go to the counter with this ticket.',
@@ -67,7 +67,7 @@
     fr: {
       skip: 'Aller au contenu', language: 'Langue', ticket: 'Ticket',
       waiting: 'En attente', ahead: 'Personnes avant vous', wait: 'Attente estimée',
-      minutes: 'environ {n} minutes', minute: 'environ 1 minute', waitUnknown: 'impossible à estimer pour le moment',
+      minutes: 'environ {n} minutes', range: 'entre {lo} et {hi} minutes', minute: 'environ 1 minute', waitUnknown: 'impossible à estimer pour le moment',
       next: 'Personne avant vous : votre numéro sera appelé sous peu.',
       keepOpen: 'Gardez cette page ouverte : elle se met à jour toute seule et vous dira quand c’est votre tour.',
       called: 'C’est votre tour : {counter}', calledGo: 'Présentez-vous au guichet avec ce ticket.',
@@ -93,7 +93,7 @@
     de: {
       skip: 'Zum Inhalt', language: 'Sprache', ticket: 'Wartenummer',
       waiting: 'Wartend', ahead: 'Personen vor Ihnen', wait: 'Geschätzte Wartezeit',
-      minutes: 'etwa {n} Minuten', minute: 'etwa 1 Minute', waitUnknown: 'derzeit nicht schätzbar',
+      minutes: 'etwa {n} Minuten', range: 'zwischen {lo} und {hi} Minuten', minute: 'etwa 1 Minute', waitUnknown: 'derzeit nicht schätzbar',
       next: 'Niemand ist vor Ihnen: Ihre Nummer wird gleich aufgerufen.',
       keepOpen: 'Lassen Sie diese Seite geöffnet: Sie aktualisiert sich selbst und zeigt Ihnen, wann Sie an der Reihe sind.',
       called: 'Sie sind an der Reihe: {counter}', calledGo: 'Bitte gehen Sie mit dieser Nummer zum Schalter.',
@@ -119,7 +119,7 @@
     es: {
       skip: 'Ir al contenido', language: 'Idioma', ticket: 'Turno',
       waiting: 'En espera', ahead: 'Personas delante de usted', wait: 'Espera estimada',
-      minutes: 'unos {n} minutos', minute: 'alrededor de 1 minuto', waitUnknown: 'no se puede estimar ahora',
+      minutes: 'unos {n} minutos', range: 'entre {lo} y {hi} minutos', minute: 'alrededor de 1 minuto', waitUnknown: 'no se puede estimar ahora',
       next: 'No hay nadie delante de usted: su número se llamará en breve.',
       keepOpen: 'Mantenga abierta esta página: se actualiza sola y le avisará cuando sea su turno.',
       called: 'Es su turno: {counter}', calledGo: 'Diríjase a la ventanilla con este número.',
@@ -145,7 +145,7 @@
     uk: {
       skip: 'Перейти до змісту', language: 'Мова', ticket: 'Талон',
       waiting: 'Очікування', ahead: 'Людей перед вами', wait: 'Орієнтовне очікування',
-      minutes: 'близько {n} хв', minute: 'близько 1 хв', waitUnknown: 'зараз неможливо оцінити',
+      minutes: 'близько {n} хв', range: 'від {lo} до {hi} хв', minute: 'близько 1 хв', waitUnknown: 'зараз неможливо оцінити',
       next: 'Перед вами нікого немає: ваш номер незабаром викличуть.',
       keepOpen: 'Не закривайте цю сторінку: вона оновлюється сама і повідомить, коли настане ваша черга.',
       called: 'Ваша черга: {counter}', calledGo: 'Підійдіть до віконця з цим талоном.',
@@ -171,7 +171,7 @@
     zh: {
       skip: '跳到内容', language: '语言', ticket: '号码',
       waiting: '等待中', ahead: '您前面的人数', wait: '预计等待',
-      minutes: '约 {n} 分钟', minute: '约 1 分钟', waitUnknown: '目前无法估计',
+      minutes: '约 {n} 分钟', range: '{lo}–{hi} 分钟', minute: '约 1 分钟', waitUnknown: '目前无法估计',
       next: '您前面没有人：您的号码马上会被叫到。',
       keepOpen: '请保持此页面打开：它会自动更新，轮到您时会通知您。',
       called: '轮到您了：{counter}', calledGo: '请持此号码前往窗口。',
@@ -197,7 +197,7 @@
     ar: {
       skip: 'انتقل إلى المحتوى', language: 'اللغة', ticket: 'التذكرة',
       waiting: 'في الانتظار', ahead: 'عدد الأشخاص قبلك', wait: 'الانتظار المتوقع',
-      minutes: 'نحو {n} دقيقة', minute: 'نحو دقيقة واحدة', waitUnknown: 'لا يمكن تقديره الآن',
+      minutes: 'نحو {n} دقيقة', range: 'بين {lo} و{hi} دقيقة', minute: 'نحو دقيقة واحدة', waitUnknown: 'لا يمكن تقديره الآن',
       next: 'لا أحد قبلك: سيُنادى رقمك قريبًا.',
       keepOpen: 'أبقِ هذه الصفحة مفتوحة: فهي تتحدث تلقائيًا وستخبرك عندما يحين دورك.',
       called: 'حان دورك: {counter}', calledGo: 'يرجى التوجه إلى الشباك ومعك هذه التذكرة.',
@@ -307,8 +307,10 @@
     return svg;
   }
 
-  function waitText(minutes) {
+  /** The wait as a range (the actual wait fell in it for about 80% of tickets), else a rough figure. */
+  function waitText(minutes, range) {
     if (minutes === null || minutes === undefined) return t('waitUnknown');
+    if (range && range.high_minutes > 1) return t('range', { lo: range.low_minutes, hi: range.high_minutes });
     return minutes <= 1 ? t('minute') : t('minutes', { n: minutes });
   }
 
@@ -329,7 +331,7 @@
           h('h2', { id: 'status-title' }, t('waiting')),
           h('dl', { class: 'facts' },
             h('div', { class: 'fact' }, h('dt', null, t('ahead')), h('dd', { id: 'ahead' }, String(s.people_ahead ?? 0))),
-            h('div', { class: 'fact' }, h('dt', null, t('wait')), h('dd', { id: 'wait' }, waitText(s.estimated_wait_minutes)))),
+            h('div', { class: 'fact' }, h('dt', null, t('wait')), h('dd', { id: 'wait' }, waitText(s.estimated_wait_minutes, s.estimated_wait_range)))),
           s.people_ahead === 0 ? h('p', { class: 'next' }, t('next')) : null,
           h('p', { class: 'hint' }, t('keepOpen')));
       case 'called':

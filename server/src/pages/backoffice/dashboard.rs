@@ -282,13 +282,13 @@ struct Live {
 async fn live_view(state: &AppState) -> Result<Live, Error> {
     let office = state.office.clone();
     let now = state.store.now();
-    let counters = state.store.open_counters();
     let day = office.local(now).date();
+    let queue = state.store.queue();
     let (queues, counters, today) = state
         .store
         .read(move |c| {
-            let queues = engine::office_queues(c, &counters, &office, now)?;
-            let (_, _, board) = engine::board_view(c, &counters, &office, now, 0)?;
+            let queues = engine::office_queues(c, &queue, &office, now)?;
+            let (_, _, board) = engine::board_view(c, &queue, &office, now, 0)?;
             let query = StatsQuery {
                 from: day,
                 to: day,
@@ -367,7 +367,11 @@ fn live_markup(live: &Live, names: &Names) -> Markup {
                                 @if q.over_target { " " span.bo-badge.bo-badge-warn { "oltre" } }
                             }
                             td.num { (q.target_wait_minutes.map_or("—".to_owned(), |m| format!("{m} min"))) }
-                            td.num { (q.estimated_wait_minutes.map_or("—".to_owned(), |m| format!("{m} min"))) }
+                            td.num { (match (q.estimated_wait_minutes, q.estimated_wait_range) {
+                                (Some(_), Some(r)) => format!("{}–{} min", r.low_minutes, r.high_minutes),
+                                (Some(m), None) => format!("{m} min"),
+                                (None, _) => "—".to_owned(),
+                            }) }
                         }
                     }
                 }

@@ -160,13 +160,13 @@ async fn list(
 ) -> Response {
     let query = query_pairs(query);
     let office = state.office.clone();
-    let counters = state.store.open_counters();
     let now = state.store.now();
+    let queue = state.store.queue();
     let read = state
         .store
         .read(move |c| {
             let services = cfg::list_services(c)?;
-            let waiting: BTreeMap<i64, u32> = engine::office_view(c, &counters, &office, now)?
+            let waiting: BTreeMap<i64, u32> = engine::office_view(c, &queue, &office, now)?
                 .services
                 .into_iter()
                 .map(|s| (s.id, s.waiting))
