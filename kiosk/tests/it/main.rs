@@ -4,6 +4,7 @@
 mod accessibility;
 mod controller;
 mod faults;
+mod layout;
 mod printer;
 mod rating;
 mod support;
