@@ -68,6 +68,7 @@ fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             paper: config.printer.paper,
         },
     );
+    kiosk.set_fallbacks(config.text_fallback.clone());
     kiosk.start();
     tracing::info!(server = %config.server, "kiosk started");
     kiosk.window().run()?;

@@ -60,6 +60,16 @@ impl Box2 {
             && other.right() <= self.right() + slack
             && other.bottom() <= self.bottom() + slack
     }
+    /// The part of `self` inside `other`.
+    fn within(&self, other: &Box2) -> Box2 {
+        let (x, y) = (self.x.max(other.x), self.y.max(other.y));
+        Box2 {
+            x,
+            y,
+            w: (self.right().min(other.right()) - x).max(0.),
+            h: (self.bottom().min(other.bottom()) - y).max(0.),
+        }
+    }
     fn overlaps(&self, other: &Box2, slack: f32) -> bool {
         self.x + slack < other.right()
             && other.x + slack < self.right()
@@ -85,10 +95,11 @@ fn absolute(item: &ItemRc) -> Box2 {
     }
 }
 
-/// A label as laid out: where its box is, and where its letters are.
+/// A label as laid out: where its letters are, and the part of them a scrolling area lets be seen.
 struct Label {
     text: String,
     ink: Box2,
+    seen: Box2,
 }
 
 /// What the checker measures of a Text of either kind.
@@ -153,14 +164,16 @@ fn measure<T: RenderText + Item>(
         TextVerticalAlignment::Bottom => rect.bottom() - ink_h,
         _ => rect.y,
     };
+    let ink = Box2 {
+        x,
+        y,
+        w: ink_w,
+        h: ink_h,
+    };
     Some(Label {
         text: label,
-        ink: Box2 {
-            x,
-            y,
-            w: ink_w,
-            h: ink_h,
-        },
+        ink,
+        seen: ink,
     })
 }
 
@@ -221,10 +234,13 @@ pub fn problems(window: &KioskWindow) -> Vec<String> {
         } else {
             None
         };
-        if let Some(label) = label {
+        if let Some(mut label) = label {
             let (frame, clip) = surroundings(item);
-            if !screen.holds(&label.ink, 1.) {
-                problems.push(format!("{:?} lies outside the window ({})", label.text, label.ink));
+            if let Some(clip) = clip {
+                label.seen = label.ink.within(&clip);
+            }
+            if !screen.holds(&label.seen, 1.) {
+                problems.push(format!("{:?} lies outside the window ({})", label.text, label.seen));
             }
             if let Some(frame) = frame
                 && !frame.holds(&label.ink, 1.)
@@ -245,11 +261,8 @@ pub fn problems(window: &KioskWindow) -> Vec<String> {
     });
     for (i, a) in labels.iter().enumerate() {
         for b in &labels[i + 1..] {
-            if a.ink.overlaps(&b.ink, 1.) {
-                problems.push(format!(
-                    "{:?} ({}) overlaps {:?} ({})",
-                    a.text, a.ink, b.text, b.ink
-                ));
+            if a.seen.overlaps(&b.seen, 1.) {
+                problems.push(format!("{:?} ({}) overlaps {:?} ({})", a.text, a.seen, b.text, b.seen));
             }
         }
     }
@@ -266,12 +279,20 @@ pub fn problems(window: &KioskWindow) -> Vec<String> {
 
 /// A kiosk window of `width`×`height` showing the fixture screen reached by `inputs` in `language`.
 pub fn screen(width: f32, height: f32, language: Language, inputs: &[Input]) -> Ui {
+    screen_in(width, height, language, false, inputs)
+}
+
+/// [`screen`], in large-text mode when `large`.
+pub fn screen_in(width: f32, height: f32, language: Language, large: bool, inputs: &[Input]) -> Ui {
     let window = KioskWindow::new().unwrap();
     let (_, inbox) = kiosk::channel(|| {});
     let ui = Ui::with_backend(window, Box::new(NoBackend), inbox, "http://kiosk.test");
     ui.window().window().set_size(slint::LogicalSize::new(width, height));
     ui.kiosk.input(Input::OfficeLoaded(Ok(fixtures::office())));
     ui.kiosk.input(Input::ChooseLanguage(language));
+    if large {
+        ui.kiosk.input(Input::ToggleLargeText);
+    }
     for input in inputs {
         ui.kiosk.input(input.clone());
     }
@@ -280,13 +301,13 @@ pub fn screen(width: f32, height: f32, language: Language, inputs: &[Input]) -> 
 }
 
 /// Every fixture screen at every size in `languages`: the problems found, by screen.
-fn check(languages: &[Language], sizes: &[(f32, f32)]) -> Vec<String> {
+fn check(languages: &[Language], sizes: &[(f32, f32)], large: bool) -> Vec<String> {
     crate::support::init_slint();
     let mut all = Vec::new();
     for &(width, height) in sizes {
         for &language in languages {
             for (name, inputs) in fixtures::screens() {
-                let ui = screen(width, height, language, &inputs);
+                let ui = screen_in(width, height, language, large, &inputs);
                 for p in problems(ui.window()) {
                     all.push(format!("{name} {width}×{height} {language}: {p}"));
                 }
@@ -299,14 +320,57 @@ fn check(languages: &[Language], sizes: &[(f32, f32)]) -> Vec<String> {
 
 #[test]
 fn every_screen_fits_every_kiosk_size() {
-    let problems = check(&[Language::Italian], &SIZES);
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    let problems = check(&[Language::Italian], &SIZES, false);
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn every_translated_label_fits_its_control_in_both_orientations() {
-    let problems = check(&Language::ALL, &[(1080., 1920.), (1920., 1080.), (1024., 768.)]);
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    let problems = check(&Language::ALL, &[(1080., 1920.), (1920., 1080.), (1024., 768.)], false);
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn large_text_fits_every_screen_at_every_size() {
+    let problems = check(&[Language::Italian, Language::German, Language::Arabic], &SIZES, true);
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// Large text is for one visit: the next citizen starts with the usual size.
+#[test]
+fn large_text_makes_labels_larger_and_ends_with_the_visit() {
+    crate::support::init_slint();
+    let height_of = |ui: &Ui| {
+        let found = ui.find("Benvenuti");
+        found[0].size().height
+    };
+    let ui = screen(1080., 1920., Language::Italian, &[]);
+    let usual = height_of(&ui);
+    ui.kiosk.input(Input::ToggleLargeText);
+    assert!(ui.view().large_text);
+    assert!(height_of(&ui) > usual * 1.2, "the title grows with large text");
+    for input in fixtures::screens().into_iter().find(|(n, _)| *n == "ticket").unwrap().1 {
+        ui.kiosk.input(input);
+    }
+    assert!(ui.view().large_text, "large text holds through the visit");
+    ui.kiosk.input(Input::Home);
+    assert!(!ui.view().large_text, "the next visitor starts with the usual size");
+    assert!((height_of(&ui) - usual).abs() < 0.5);
 }
 
 /// The checker itself sees what it must: a label squeezed into a box too small for it.
@@ -323,4 +387,25 @@ fn the_checker_sees_an_elided_label_and_one_that_overflows() {
     ui.step();
     let found = problems(ui.window());
     assert!(found.iter().any(|p| p.contains("is elided")), "{found:#?}");
+}
+
+/// How the first Text labelled `label` aligns its lines.
+pub fn alignment_of(window: &KioskWindow, label: &str) -> Option<TextHorizontalAlignment> {
+    let inner = WindowInner::from_pub(window.window());
+    let root = ItemRc::new_root(inner.component());
+    root.visit_descendants(|item| {
+        let text = item
+            .accessible_string_property(i_slint_core::accessibility::AccessibleStringProperty::Label)
+            .unwrap_or_default();
+        if text.as_str() != label {
+            return ControlFlow::Continue(());
+        }
+        if let Some(t) = item.downcast::<SimpleText>() {
+            return ControlFlow::Break(t.as_pin_ref().alignment().0);
+        }
+        if let Some(t) = item.downcast::<ComplexText>() {
+            return ControlFlow::Break(t.as_pin_ref().alignment().0);
+        }
+        ControlFlow::Continue(())
+    })
 }

@@ -36,6 +36,23 @@ pub fn init_slint() {
     });
 }
 
+/// The headless backend with Slint's software renderer, so that the window's snapshot can be taken; once per test
+/// thread, instead of [`init_slint`].
+pub fn init_slint_drawing() {
+    BACKEND.with(|done| {
+        if !done.replace(true) {
+            slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
+                i_slint_backend_testing::TestingBackendOptions {
+                    mock_time: true,
+                    threading: false,
+                    renderer_name: Some("software".into()),
+                },
+            )))
+            .expect("no platform yet on this thread");
+        }
+    });
+}
+
 pub fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
