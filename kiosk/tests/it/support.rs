@@ -20,8 +20,9 @@ use turno_server::config::Config;
 use turno_shared::client::Client;
 use turno_ui::KioskWindow;
 
-/// How long any wait may take before the test fails.
-pub const DEADLINE: Duration = Duration::from_secs(15);
+/// How long any wait may take before the test fails: generous, since the layout tests load both cores while the
+/// others run.
+pub const DEADLINE: Duration = Duration::from_secs(60);
 
 thread_local! {
     static BACKEND: Cell<bool> = const { Cell::new(false) };
