@@ -1,12 +1,13 @@
-//! Renders every kiosk screen to PNG with Slint's headless software renderer, in portrait
-//! (1080×1920) and landscape (1920×1080), in Italian and in a second language:
+//! Renders every kiosk screen to PNG with Slint's headless software renderer: in Italian in portrait
+//! (1080×1920), landscape (1920×1080) and on the 1024×768 and 1280×1024 totems; in a second language in
+//! portrait and landscape; and some screens in large-text mode:
 //!
 //! ```sh
 //! cargo run -p turno-kiosk --example kiosk-screenshots -- --out docs/screenshots [--lang ar]
 //! ```
 //!
-//! Italian files are named `kiosk-<screen>-<portrait|landscape>.png`, the others
-//! `kiosk-<lang>-<screen>-<orientation>.png`.
+//! Italian files are named `kiosk-<screen>-<portrait|landscape|WxH>.png`, the others
+//! `kiosk-<lang>-<screen>-<orientation>.png`, large text `kiosk-large-<screen>-<orientation>.png`.
 
 use std::path::{Path, PathBuf};
 
@@ -40,10 +41,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut screens = fixtures::screens();
     screens.push(("idle-warning", vec![Input::TakeNumber, Input::OpenService(1)]));
+    const PORTRAIT: (&str, u32, u32) = ("portrait", 1080, 1920);
+    const LANDSCAPE: (&str, u32, u32) = ("landscape", 1920, 1080);
+    let large_screens = ["welcome", "info", "priority", "ticket-not-printed", "rate-faces"];
+    let runs = [
+        (
+            Language::Italian,
+            false,
+            vec![PORTRAIT, LANDSCAPE, ("1024x768", 1024, 768), ("1280x1024", 1280, 1024)],
+        ),
+        (other, false, vec![PORTRAIT, LANDSCAPE]),
+        (Language::Italian, true, vec![PORTRAIT, ("1024x768", 1024, 768)]),
+    ];
     let mut count = 0;
-    for language in [Language::Italian, other] {
-        for (orientation, width, height) in [("portrait", 1080, 1920), ("landscape", 1920, 1080)] {
+    for (language, large, sizes) in runs {
+        for (orientation, width, height) in sizes {
             for (name, inputs) in &screens {
+                if large && !large_screens.contains(name) {
+                    continue;
+                }
                 let window = KioskWindow::new()?;
                 window.window().set_size(slint::PhysicalSize::new(width, height));
                 window.show()?;
@@ -61,6 +77,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 kiosk.show_time(&"2026-11-26T09:41".parse()?);
                 kiosk.input(Input::OfficeLoaded(Ok(fixtures::office())));
                 kiosk.input(Input::ChooseLanguage(language));
+                if large {
+                    kiosk.input(Input::ToggleLargeText);
+                }
                 for input in inputs {
                     kiosk.input(input.clone());
                 }
@@ -72,6 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 // Let animations settle (the "one moment" veil, the dots).
                 i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(1000));
                 let file = match language {
+                    _ if large => format!("kiosk-large-{name}-{orientation}.png"),
                     Language::Italian => format!("kiosk-{name}-{orientation}.png"),
                     other => format!("kiosk-{other}-{name}-{orientation}.png"),
                 };

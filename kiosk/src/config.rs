@@ -8,6 +8,7 @@
 //! token = "…"                                       # the kiosk's device token
 //! idle_timeout_secs = 60                            # at least 30
 //! fullscreen = true
+//! text_fallback = ["en"]                            # a service's text missing in a language: English, then Italian
 //!
 //! [printer]
 //! driver = "network"
@@ -27,6 +28,7 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::controller::MIN_IDLE_TIMEOUT;
+use crate::lang::Language;
 use crate::printer::{CodePage, PaperWidth, PrinterConfig, PrinterDriver};
 
 /// The kiosk's settings, checked.
@@ -44,6 +46,9 @@ pub struct Config {
     pub printer: PrinterConfig,
     pub idle_timeout: Duration,
     pub fullscreen: bool,
+    /// Where a service's text missing in the citizen's language is looked for before Italian
+    /// (`text_fallback = ["en"]`, the default; `[]` for Italian at once).
+    pub text_fallback: Vec<Language>,
 }
 
 /// The TOML file; every key is optional there, flags may give the rest.
@@ -57,6 +62,7 @@ pub struct FileConfig {
     pub printer: Option<PrinterConfig>,
     pub idle_timeout_secs: Option<u64>,
     pub fullscreen: Option<bool>,
+    pub text_fallback: Option<Vec<String>>,
 }
 
 /// Turno's citizen kiosk: take a number, print the ticket, rate the visit.
@@ -165,6 +171,13 @@ impl Config {
             ));
         }
         let fullscreen = !args.windowed && file.fullscreen.unwrap_or(true);
+        let text_fallback = match file.text_fallback {
+            None => crate::kiosk::DEFAULT_FALLBACKS.to_vec(),
+            Some(codes) => codes
+                .iter()
+                .map(|c| c.parse::<Language>().map_err(|e| format!("text_fallback: {e}")))
+                .collect::<Result<_, _>>()?,
+        };
         Ok(Config {
             server,
             public_url,
@@ -173,6 +186,7 @@ impl Config {
             printer,
             idle_timeout,
             fullscreen,
+            text_fallback,
         })
     }
 }

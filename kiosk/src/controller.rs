@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, OfficeView, RatingRequest, ServiceView};
 use turno_shared::domain::{BadReason, Priority, Rating, RatingCode, TicketNumber};
 
-use crate::lang::Language;
+use crate::lang::{self, Language};
 
 /// The shortest idle timeout the kiosk accepts: an elderly visitor reading a sheet needs time.
 pub const MIN_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -111,6 +111,8 @@ pub enum Failure {
 pub enum Input {
     TakeNumber,
     RateVisit,
+    /// Large text on or off, for this visit.
+    ToggleLargeText,
     ChooseLanguage(Language),
     OpenService(i64),
     GetTicket,
@@ -155,6 +157,8 @@ pub enum Effect {
 pub struct TileView {
     pub id: i64,
     pub name: String,
+    /// The name reads right to left (an Arabic one, not an Italian or English one shown for want of it).
+    pub name_rtl: bool,
     pub waiting: u32,
     pub wait_minutes: Option<u32>,
     pub open: bool,
@@ -165,8 +169,11 @@ pub struct TileView {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SheetView {
     pub name: String,
+    pub name_rtl: bool,
     pub info: String,
-    pub documents: Vec<String>,
+    pub info_rtl: bool,
+    /// Each document to bring, and whether it reads right to left.
+    pub documents: Vec<(String, bool)>,
     pub waiting: u32,
     pub wait_minutes: Option<u32>,
 }
@@ -178,6 +185,8 @@ pub struct TicketView {
     pub number: String,
     /// What the citizen types to rate the visit, `A012-7K3MX`: on screen when the ticket did not print.
     pub rating_code: String,
+    /// The path of the ticket's page, `/t/<token>`: its QR code is on screen when the ticket did not print.
+    pub status_path: String,
     pub service: String,
     pub people_ahead: u32,
     pub wait_minutes: Option<u32>,
@@ -190,6 +199,8 @@ pub struct TicketView {
 pub struct View {
     pub screen: Screen,
     pub language: Language,
+    /// Large-text mode, for this visit.
+    pub large_text: bool,
     pub office_name: String,
     pub services: Vec<TileView>,
     pub sheet: SheetView,
@@ -250,6 +261,9 @@ pub struct Controller {
     timing: Timing,
     screen: Screen,
     language: Language,
+    /// Where a service's text missing in the chosen language is looked for next (then Italian).
+    fallbacks: Vec<Language>,
+    large_text: bool,
     office: Option<OfficeView>,
     loading: bool,
     last_load: Option<Instant>,
@@ -273,6 +287,8 @@ impl Controller {
             timing,
             screen: Screen::Welcome,
             language: Language::Italian,
+            fallbacks: vec![Language::English],
+            large_text: false,
             office: None,
             loading: false,
             last_load: None,
@@ -289,6 +305,16 @@ impl Controller {
             last_touch: now,
             screen_since: now,
         }
+    }
+
+    /// Where a service's text missing in the chosen language is looked for before Italian (English by default).
+    pub fn set_fallbacks(&mut self, fallbacks: Vec<Language>) {
+        self.fallbacks = fallbacks;
+    }
+
+    /// A service's text in the chosen language, or its fallbacks.
+    fn text<'a>(&self, text: &'a turno_shared::api::Localized) -> &'a str {
+        lang::localized(text, self.language, &self.fallbacks)
     }
 
     pub fn timing(&self) -> Timing {
@@ -342,6 +368,7 @@ impl Controller {
         self.rating = None;
         if new_visitor {
             self.ticket = None;
+            self.large_text = false;
         }
         if new_visitor && self.language != Language::Italian {
             self.language = Language::Italian;
@@ -384,6 +411,10 @@ impl Controller {
                 self.show(Screen::RateCode, now);
                 Vec::new()
             }
+            Input::ToggleLargeText => {
+                self.large_text = !self.large_text;
+                Vec::new()
+            }
             Input::ChooseLanguage(language) => {
                 if self.language == language {
                     return Vec::new();
@@ -395,11 +426,7 @@ impl Controller {
                 let Some(service) = self.service(id) else {
                     return Vec::new();
                 };
-                let (open, full, name) = (
-                    service.open,
-                    service.full,
-                    service.name.get(self.language.code()).to_owned(),
-                );
+                let (open, full, name) = (service.open, service.full, self.text(&service.name).to_owned());
                 self.selected = Some(id);
                 self.notice_service = name;
                 self.show(
@@ -532,12 +559,13 @@ impl Controller {
                         let service = self.service(issued.ticket.service_id).cloned();
                         let name = service
                             .as_ref()
-                            .map(|s| s.name.get(self.language.code()).to_owned())
+                            .map(|s| self.text(&s.name).to_owned())
                             .unwrap_or_default();
                         self.ticket = Some(TicketView {
                             id: issued.ticket.id,
                             number: issued.ticket.number.to_string(),
                             rating_code: issued.rating_code.to_string(),
+                            status_path: issued.status_path.clone(),
                             service: name,
                             people_ahead: issued.people_ahead,
                             wait_minutes: issued.estimated_wait_minutes,
@@ -701,14 +729,15 @@ impl Controller {
 
     /// What the window shows at `now`.
     pub fn view(&self, now: Instant) -> View {
-        let lang = self.language.code();
+        let text = |t: &turno_shared::api::Localized| self.text(t).to_owned();
         let services = self
             .office
             .iter()
             .flat_map(|o| &o.services)
             .map(|s| TileView {
                 id: s.id,
-                name: s.name.get(lang).to_owned(),
+                name: text(&s.name),
+                name_rtl: lang::is_rtl_text(self.text(&s.name)),
                 waiting: s.waiting,
                 wait_minutes: s.estimated_wait_minutes,
                 open: s.open,
@@ -719,9 +748,15 @@ impl Controller {
             .selected
             .and_then(|id| self.service(id))
             .map(|s| SheetView {
-                name: s.name.get(lang).to_owned(),
-                info: s.info.get(lang).to_owned(),
-                documents: s.documents.iter().map(|d| d.get(lang).to_owned()).collect(),
+                name: text(&s.name),
+                name_rtl: lang::is_rtl_text(self.text(&s.name)),
+                info: text(&s.info),
+                info_rtl: lang::is_rtl_text(self.text(&s.info)),
+                documents: s
+                    .documents
+                    .iter()
+                    .map(|d| (text(d), lang::is_rtl_text(self.text(d))))
+                    .collect(),
                 waiting: s.waiting,
                 wait_minutes: s.estimated_wait_minutes,
             })
@@ -741,6 +776,7 @@ impl Controller {
         View {
             screen: self.screen,
             language: self.language,
+            large_text: self.large_text,
             office_name: self.office.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
             services,
             sheet,

@@ -85,6 +85,9 @@ pub fn office() -> OfficeView {
             Some(8),
         ),
     ];
+    // One service translated into Arabic: on an Arabic screen its name reads right to left, the others' English
+    // names left to right.
+    services[1].name = services[1].name.clone().with("ar", "الأحوال المدنية");
     services[3].full = true;
     services[4].open = false;
     OfficeView {

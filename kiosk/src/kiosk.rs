@@ -8,11 +8,11 @@ use std::rc::{Rc, Weak};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+use slint::{ComponentHandle, Image, Model, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel};
 use turno_shared::api::{IssueRequest, IssuedTicket, RatingRequest, ServiceView};
 use turno_shared::domain::{BadReason, Rating};
 use turno_ui::{
-    KeypadKey, KioskAdapter, KioskWindow, LanguageChoice, ServiceSheet, ServiceTile, TicketCard, TicketTexts,
+    KeypadKey, KioskAdapter, KioskWindow, LanguageChoice, ServiceSheet, ServiceTile, SheetLine, TicketCard, TicketTexts,
 };
 
 use crate::controller::{self, Controller, Effect, Input, Timing, View};
@@ -86,6 +86,34 @@ pub struct TicketSettings {
     pub paper: PaperWidth,
 }
 
+/// Where a service's text missing in the citizen's language is looked for before Italian, unless the kiosk is set
+/// otherwise ([`Kiosk::set_fallbacks`]): English.
+pub const DEFAULT_FALLBACKS: &[Language] = &[Language::English];
+
+/// The address of a ticket's page: the kiosk's public URL and the ticket's `/t/<token>` path. The ticket's QR code
+/// holds it, printed, and on screen when the ticket did not print.
+pub fn status_url(public_url: &str, status_path: &str) -> String {
+    format!("{public_url}{status_path}")
+}
+
+/// `text` as a QR code (error correction M), one pixel a module with a quiet zone of four: the window scales it
+/// up without smoothing. `None` when the text is too long for a QR code.
+pub fn qr_image(text: &str) -> Option<Image> {
+    const QUIET: usize = 4;
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let modules = code.width();
+    let side = modules + 2 * QUIET;
+    let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(side as u32, side as u32);
+    let pixels = buffer.make_mut_slice();
+    pixels.fill(Rgb8Pixel::new(255, 255, 255));
+    for (i, colour) in code.to_colors().into_iter().enumerate() {
+        if colour == qrcode::Color::Dark {
+            pixels[(i / modules + QUIET) * side + i % modules + QUIET] = Rgb8Pixel::new(0, 0, 0);
+        }
+    }
+    Some(Image::from_rgb8(buffer))
+}
+
 /// The ticket printed for `issued`: its words read from the window's `TicketTexts` global, which
 /// speaks the language the window was last switched to (`language` chooses the service's texts and
 /// the fonts of raster lines).
@@ -93,6 +121,27 @@ pub fn ticket_print(
     window: &KioskWindow,
     office_name: &str,
     settings: &TicketSettings,
+    issued: &IssuedTicket,
+    service: &ServiceView,
+    language: Language,
+) -> TicketPrint {
+    ticket_print_with_fallbacks(
+        window,
+        office_name,
+        settings,
+        DEFAULT_FALLBACKS,
+        issued,
+        service,
+        language,
+    )
+}
+
+/// [`ticket_print`], with a service's texts missing in `language` looked for in `fallbacks` before Italian.
+pub fn ticket_print_with_fallbacks(
+    window: &KioskWindow,
+    office_name: &str,
+    settings: &TicketSettings,
+    fallbacks: &[Language],
     issued: &IssuedTicket,
     service: &ServiceView,
     language: Language,
@@ -116,7 +165,8 @@ pub fn ticket_print(
         office_name,
         &settings.public_url,
         settings.paper,
-        language.code(),
+        language,
+        fallbacks,
         labels,
     )
 }
@@ -131,6 +181,7 @@ struct Inner {
     backend: Box<dyn Backend>,
     inbox: Inbox,
     settings: TicketSettings,
+    fallbacks: RefCell<Vec<Language>>,
     shown: RefCell<Option<View>>,
     clock: RefCell<String>,
     timer: slint::Timer,
@@ -162,6 +213,7 @@ impl Kiosk {
             backend,
             inbox,
             settings,
+            fallbacks: RefCell::new(DEFAULT_FALLBACKS.to_vec()),
             shown: RefCell::new(None),
             clock: RefCell::new(String::new()),
             timer: slint::Timer::default(),
@@ -170,6 +222,14 @@ impl Kiosk {
         kiosk.wire();
         kiosk.sync();
         kiosk
+    }
+
+    /// Where a service's text missing in the citizen's language is looked for before Italian, on screen and on
+    /// the ticket.
+    pub fn set_fallbacks(&self, fallbacks: Vec<Language>) {
+        self.0.controller.borrow_mut().set_fallbacks(fallbacks.clone());
+        *self.0.fallbacks.borrow_mut() = fallbacks;
+        self.sync();
     }
 
     pub fn window(&self) -> &KioskWindow {
@@ -226,6 +286,7 @@ impl Kiosk {
         };
         adapter.on_take_number(on(|k| k.input(Input::TakeNumber)));
         adapter.on_rate_visit(on(|k| k.input(Input::RateVisit)));
+        adapter.on_toggle_large_text(on(|k| k.input(Input::ToggleLargeText)));
         adapter.on_get_ticket(on(|k| k.input(Input::GetTicket)));
         adapter.on_back(on(|k| k.input(Input::Back)));
         adapter.on_home(on(|k| k.input(Input::Home)));
@@ -309,10 +370,11 @@ impl Kiosk {
             .office()
             .map(|o| o.name.clone())
             .unwrap_or_default();
-        ticket_print(
+        ticket_print_with_fallbacks(
             &self.0.window,
             &office_name,
             &self.0.settings,
+            &self.0.fallbacks.borrow(),
             issued,
             service,
             language,
@@ -340,6 +402,7 @@ impl Kiosk {
                 .map(|s| ServiceTile {
                     id: s.id as i32,
                     name: s.name.as_str().into(),
+                    name_rtl: s.name_rtl,
                     waiting: s.waiting as i32,
                     wait_minutes: s.wait_minutes.unwrap_or(0) as i32,
                     wait_known: s.wait_minutes.is_some(),
@@ -351,10 +414,19 @@ impl Kiosk {
         }
         if changed(&|o| o.sheet != view.sheet) {
             let s = &view.sheet;
-            let documents: Vec<SharedString> = s.documents.iter().map(|d| d.as_str().into()).collect();
+            let documents: Vec<SheetLine> = s
+                .documents
+                .iter()
+                .map(|(text, rtl)| SheetLine {
+                    text: text.as_str().into(),
+                    rtl: *rtl,
+                })
+                .collect();
             adapter.set_sheet(ServiceSheet {
                 name: s.name.as_str().into(),
+                name_rtl: s.name_rtl,
                 info: s.info.as_str().into(),
+                info_rtl: s.info_rtl,
                 documents: ModelRc::new(VecModel::from(documents)),
                 waiting: s.waiting as i32,
                 wait_minutes: s.wait_minutes.unwrap_or(0) as i32,
@@ -363,6 +435,10 @@ impl Kiosk {
         }
         if changed(&|o| o.ticket != view.ticket) {
             let t = &view.ticket;
+            let qr = (t.print == controller::PrintState::Failed && !t.status_path.is_empty())
+                .then(|| qr_image(&status_url(&self.0.settings.public_url, &t.status_path)))
+                .flatten();
+            adapter.set_ticket_qr(qr.unwrap_or_default());
             adapter.set_ticket(TicketCard {
                 number: t.number.as_str().into(),
                 service: t.service.as_str().into(),
@@ -398,6 +474,7 @@ impl Kiosk {
                 adapter.set_digit_keys(ModelRc::new(VecModel::from(keys(true))));
             }
         }
+        adapter.set_large_text(view.large_text);
         adapter.set_screen(ui_screen(view.screen));
         adapter.set_code(view.code.as_str().into());
         adapter.set_code_rest(view.code_rest.as_str().into());

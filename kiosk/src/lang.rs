@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use turno_shared::api::Localized;
+
 /// A language of the kiosk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Language {
@@ -74,6 +76,23 @@ impl Language {
     }
 }
 
+/// A service's text in `language`, else in the first of `fallbacks` it has (English, by default: more citizens
+/// read it than Italian), else in Italian, else in any language.
+pub fn localized<'a>(text: &'a Localized, language: Language, fallbacks: &[Language]) -> &'a str {
+    std::iter::once(language)
+        .chain(fallbacks.iter().copied())
+        .find_map(|l| text.0.get(l.code()))
+        .map_or_else(|| text.get(Language::Italian.code()), String::as_str)
+}
+
+/// Whether `text` is written right to left: its first letter is of a right-to-left script (Arabic, Hebrew,
+/// Syriac, Thaana, N'Ko…). An Italian text shown on an Arabic screen for want of a translation reads left to right.
+pub fn is_rtl_text(text: &str) -> bool {
+    text.chars()
+        .find(|c| c.is_alphabetic())
+        .is_some_and(|c| matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x10800..=0x10FFF | 0x1E800..=0x1EFFF))
+}
+
 impl fmt::Display for Language {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -87,5 +106,32 @@ impl FromStr for Language {
             .into_iter()
             .find(|l| l.code() == s)
             .ok_or_else(|| format!("{s:?} is not a kiosk language"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_missing_in_arabic_falls_back_to_english_then_italian() {
+        let both = Localized::it("Anagrafe").with("en", "Registry office");
+        let italian = Localized::it("Protocollo");
+        let arabic = Localized::it("Anagrafe").with("ar", "السجل المدني");
+        let en = [Language::English];
+        assert_eq!(localized(&both, Language::Arabic, &en), "Registry office");
+        assert_eq!(localized(&both, Language::Arabic, &[]), "Anagrafe");
+        assert_eq!(localized(&italian, Language::Arabic, &en), "Protocollo");
+        assert_eq!(localized(&arabic, Language::Arabic, &en), "السجل المدني");
+        assert_eq!(localized(&both, Language::Italian, &en), "Anagrafe");
+    }
+
+    #[test]
+    fn the_direction_of_a_text_is_its_first_letter_s() {
+        assert!(is_rtl_text("السجل المدني"));
+        assert!(is_rtl_text("« السجل » A"));
+        assert!(!is_rtl_text("Anagrafe – Carta d'identità"));
+        assert!(!is_rtl_text("12 Registry"));
+        assert!(!is_rtl_text(""));
     }
 }

@@ -88,6 +88,9 @@ fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let window = KioskWindow::new()?;
     if config.fullscreen {
         window.window().set_fullscreen(true);
+    } else {
+        // As large as the screen's work area it opens on, never taller: the layouts fit any size from 1024×600.
+        window.window().set_maximized(true);
     }
     let (outbox, inbox) = kiosk::channel(kiosk::wake_event_loop(&window));
     let client = match &config.ca_file {
@@ -112,6 +115,7 @@ fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             paper: config.printer.paper,
         },
     );
+    kiosk.set_fallbacks(config.text_fallback.clone());
     kiosk.start();
     tracing::info!(server = %config.server, "kiosk started");
     kiosk.window().run()?;

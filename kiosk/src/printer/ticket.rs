@@ -29,6 +29,8 @@ use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, Q
 use turno_shared::api::{IssuedTicket, ServiceView};
 use turno_shared::domain::{Priority, RatingCode};
 
+use crate::lang::{self, Language};
+
 use super::barcode::Code128;
 use super::codepage::{self, MissingCharacters, TextEncoding};
 use super::config::{PaperWidth, PrinterConfig};
@@ -96,8 +98,8 @@ pub struct TicketPrint {
 
 impl TicketPrint {
     /// The ticket printed for `issued`, a ticket of `service` taken at `office_name`'s kiosk: the
-    /// kiosk's window calls it with the words of its `TicketTexts` in the chosen `language` ("it",
-    /// "en", "ar", …), and so do the benchmarks and examples (through `kiosk::ticket_print`), so that
+    /// kiosk's window calls it with the words of its `TicketTexts` in the chosen `language` (a
+    /// service's texts missing in it taken from `fallbacks`, then Italian), and so do the benchmarks and examples (through `kiosk::ticket_print`), so that
     /// they measure the ticket the kiosk prints. The QR code links `public_url` + the ticket's status
     /// path; the date is in the system's time zone.
     pub fn from_issued(
@@ -106,7 +108,8 @@ impl TicketPrint {
         office_name: &str,
         public_url: &str,
         paper: PaperWidth,
-        language: &str,
+        language: Language,
+        fallbacks: &[Language],
         labels: TicketLabels,
     ) -> Self {
         Self {
@@ -117,15 +120,19 @@ impl TicketPrint {
                 .to_zoned(jiff::tz::TimeZone::system())
                 .strftime("%d/%m/%Y %H:%M")
                 .to_string(),
-            service_name: service.name.get(language).to_owned(),
+            service_name: lang::localized(&service.name, language, fallbacks).to_owned(),
             number: issued.ticket.number.to_string(),
             priority: issued.ticket.priority == Priority::Priority,
             people_ahead: issued.people_ahead,
             estimated_wait_minutes: issued.estimated_wait_minutes,
-            documents: service.documents.iter().map(|d| d.get(language).to_owned()).collect(),
-            status_url: format!("{public_url}{}", issued.status_path),
+            documents: service
+                .documents
+                .iter()
+                .map(|d| lang::localized(d, language, fallbacks).to_owned())
+                .collect(),
+            status_url: crate::kiosk::status_url(public_url, &issued.status_path),
             rating_code: issued.rating_code,
-            language: language.to_owned(),
+            language: language.code().to_owned(),
             labels,
             paper,
         }

@@ -33,7 +33,8 @@ fn ticket() -> TicketPrint {
         &office.name,
         fixtures::PUBLIC_URL,
         PaperWidth::Mm80,
-        "it",
+        turno_kiosk::lang::Language::Italian,
+        &[],
         labels,
     )
 }

@@ -20,8 +20,9 @@ use turno_server::config::Config;
 use turno_shared::client::Client;
 use turno_ui::KioskWindow;
 
-/// How long any wait may take before the test fails.
-pub const DEADLINE: Duration = Duration::from_secs(15);
+/// How long any wait may take before the test fails: generous, since the layout tests load both cores while the
+/// others run.
+pub const DEADLINE: Duration = Duration::from_secs(60);
 
 thread_local! {
     static BACKEND: Cell<bool> = const { Cell::new(false) };
@@ -32,6 +33,23 @@ pub fn init_slint() {
     BACKEND.with(|done| {
         if !done.replace(true) {
             i_slint_backend_testing::init_no_event_loop();
+        }
+    });
+}
+
+/// The headless backend with Slint's software renderer, so that the window's snapshot can be taken; once per test
+/// thread, instead of [`init_slint`].
+pub fn init_slint_drawing() {
+    BACKEND.with(|done| {
+        if !done.replace(true) {
+            slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
+                i_slint_backend_testing::TestingBackendOptions {
+                    mock_time: true,
+                    threading: false,
+                    renderer_name: Some("software".into()),
+                },
+            )))
+            .expect("no platform yet on this thread");
         }
     });
 }
