@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod central;
 pub mod exports;
 pub mod history;
 mod migrations;
