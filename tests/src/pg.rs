@@ -80,9 +80,11 @@ fn free_port() -> u16 {
 
 impl Postgres {
     /// Creates and starts a cluster for tests: no fsync (the tests check the centre's logic, not the
-    /// disk's). Panics with PostgreSQL's own words when it cannot.
+    /// disk's; a stopped PostgreSQL still keeps what it committed, in the system's cache), but
+    /// `synchronous_commit` on: an office advances its cursor on the commit's word. Panics with
+    /// PostgreSQL's own words when it cannot.
     pub fn start() -> Postgres {
-        Self::start_with("-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        Self::start_with("-c fsync=off -c full_page_writes=off")
     }
 
     /// Creates and starts a cluster with PostgreSQL's durable defaults (for benchmarks), plus `options`.
@@ -313,4 +315,171 @@ pub async fn eventually(within: Duration, what: &str, mut check: impl AsyncFnMut
         assert!(start.elapsed() < within, "not within {within:?}: {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A running centre (`turno-server central serve`), stopped on drop.
+pub struct CentralProcess {
+    child: std::process::Child,
+    pub url: String,
+    pg: String,
+    log: PathBuf,
+}
+
+impl CentralProcess {
+    /// Starts the centre on database `pg` on a free port; returns once its schema is migrated.
+    pub fn start(pg: &str, dir: &Path) -> CentralProcess {
+        Self::start_on(pg, dir, "127.0.0.1:0")
+    }
+
+    fn start_on(pg: &str, dir: &Path, listen: &str) -> CentralProcess {
+        use std::io::BufRead;
+        let log = dir.join("central.log");
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("the test folder is writable");
+        let mut child = Command::new(crate::server_binary())
+            .args([
+                "central",
+                "serve",
+                "--pg",
+                pg,
+                "--listen",
+                listen,
+                "--city",
+                "Comune di Valverde",
+            ])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log_file))
+            .spawn()
+            .expect("turno-server central starts");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("piped")).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(rest) = line.strip_prefix("turno-server central listening on ") {
+                        break rest.trim().to_owned();
+                    }
+                }
+                _ => panic!(
+                    "the centre exited before listening: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                ),
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        CentralProcess {
+            child,
+            url,
+            pg: pg.to_owned(),
+            log,
+        }
+    }
+
+    /// Kills the centre (SIGKILL).
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same address.
+    pub fn restart(&mut self) {
+        self.kill9();
+        let listen = self.url.trim_start_matches("http://").to_owned();
+        let dir = self.log.parent().expect("a folder").to_owned();
+        let pg = self.pg.clone();
+        *self = Self::start_on(&pg, &dir, &listen);
+    }
+
+    /// Creates a central account (`office`: the one it sees) and returns its password.
+    pub fn account(&self, username: &str, office: Option<&str>) -> String {
+        let mut args = vec!["central", "account", "--pg", &self.pg, username];
+        if let Some(o) = office {
+            args.extend(["--office", o]);
+        }
+        let (ok, out, err) = crate::run_server_command(&args);
+        assert!(ok, "{err}");
+        out.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with("central account"))
+            .expect("the password is printed")
+            .to_owned()
+    }
+
+    /// A client of the centre's API signed in as `username`.
+    pub async fn api(&self, username: &str, password: &str) -> CentralApi {
+        let http = reqwest::Client::new();
+        let r: serde_json::Value = http
+            .post(format!("{}/api/v1/central/login", self.url))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("the centre answers")
+            .json()
+            .await
+            .expect("JSON");
+        CentralApi {
+            http,
+            url: self.url.clone(),
+            token: r["token"].as_str().expect("signed in").to_owned(),
+        }
+    }
+}
+
+impl Drop for CentralProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// The centre's JSON API, signed in.
+pub struct CentralApi {
+    http: reqwest::Client,
+    pub url: String,
+    token: String,
+}
+
+impl CentralApi {
+    /// GET `path` (under `/api/v1/central/`) with `query`; the status and the body.
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!("{}/api/v1/central/{path}", self.url))
+            .bearer_auth(&self.token)
+            .query(query)
+            .send()
+            .await
+            .expect("the centre answers");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// GET a page or file of the centre (signed in through the same token).
+    pub async fn page(&self, path_and_query: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(format!("{}{path_and_query}", self.url))
+            .header("cookie", format!("turno_bo={}", self.token))
+            .send()
+            .await
+            .expect("the centre answers");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+}
+
+/// The office's journal end and shipped cursor, read from its SQLite file.
+pub fn journal_state(db: &Path) -> (i64, i64) {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the office's database");
+    c.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
+    let end: i64 = c
+        .query_row("SELECT coalesce(max(id), 0) FROM central_journal", [], |r| r.get(0))
+        .expect("the journal");
+    let shipped: i64 = c
+        .query_row("SELECT coalesce(max(shipped), 0) FROM central_cursor", [], |r| r.get(0))
+        .expect("the cursor");
+    (end, shipped)
 }
