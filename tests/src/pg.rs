@@ -379,6 +379,10 @@ impl CentralProcess {
         }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the centre (SIGKILL).
     pub fn kill9(&mut self) {
         let _ = self.child.kill();

@@ -16,6 +16,7 @@ const DISPLAY: &str = "97ce94741cf3c6c3a97095c80c5748e475abf193f8ea2a24b379c02fc
 const RELEASED: &[(u32, &str)] = &[
     (1, include_str!("../fixtures/schema-v1.sql")),
     (2, include_str!("../fixtures/schema-v2.sql")),
+    (3, include_str!("../fixtures/schema-v3.sql")),
 ];
 
 const TABLES: &[&str] = &[
