@@ -11,6 +11,9 @@ use turno_shared::stats::{Accumulator, Stats};
 use super::db::{self, Remap};
 use crate::error::Result;
 
+/// Offices counted at once for the city's figures.
+const PARALLEL: usize = 4;
+
 /// One office's statistics for office days `from` to `to`, keyed by its own ids.
 pub async fn office(pool: &Pool, code: &str, from: &str, to: &str, now_ms: i64) -> Result<Stats> {
     let mut acc = Accumulator::new();
@@ -52,7 +55,10 @@ pub async fn city(pool: &Pool, offices: &[String], from: &str, to: &str, now_ms:
         next_user += 1_000_000_000;
         maps.push((o.clone(), map));
     }
-    let counted = futures_util::future::try_join_all(maps.into_iter().map(|(o, map)| {
+    // A few offices at a time (each accumulator of a year holds tens of megabytes of per-second
+    // histograms), merged as they finish.
+    use futures_util::StreamExt;
+    let mut counted = futures_util::stream::iter(maps.into_iter().map(|(o, map)| {
         let pool = pool.clone();
         let (from, to) = (from.to_owned(), to.to_owned());
         async move {
@@ -61,10 +67,10 @@ pub async fn city(pool: &Pool, offices: &[String], from: &str, to: &str, now_ms:
             Ok::<_, crate::error::Error>(acc)
         }
     }))
-    .await?;
+    .buffer_unordered(PARALLEL);
     let mut all = Accumulator::new();
-    for acc in counted {
-        all.merge(acc);
+    while let Some(acc) = counted.next().await {
+        all.merge(acc?);
     }
     Ok((all.finish(), names))
 }
