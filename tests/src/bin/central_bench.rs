@@ -152,11 +152,24 @@ async fn main() {
     tokio::spawn(client.1);
     let pgc = client.0;
     let service = offices[0].client().office().await.unwrap().services[0].id;
+    // A kiosk at every office (the copies have the demo's accounts, not its printed tokens).
+    let mut kiosks = Vec::new();
+    for o in &offices {
+        let made = o
+            .user("admin")
+            .await
+            .create_device(&turno_shared::api::DeviceInput {
+                name: "Chiosco del benchmark".into(),
+                kind: turno_shared::domain::DeviceKind::Kiosk,
+            })
+            .await
+            .expect("a kiosk");
+        kiosks.push(o.client().with_token(made.token));
+    }
     let mut lags = Vec::new();
     for i in 0..args.lag_samples {
         let k = i % offices.len();
-        let t = offices[k]
-            .kiosk()
+        let t = kiosks[k]
             .issue_ticket(&IssueRequest {
                 service_id: service,
                 priority: Priority::Normal,
