@@ -177,20 +177,51 @@ async fn the_centre_equals_the_sum_of_its_offices() {
     assert!(o["offices"].as_array().unwrap().iter().all(|o| o["stale"] == false));
 
     // Pages: the side-by-side view, one office's statistics, the city's weekly report.
-    let (status, html) = api.page("/backoffice").await;
+    let (status, overview) = api.page("/backoffice").await;
     assert_eq!(status, 200);
     assert!(
-        html.contains("Ufficio nord") && html.contains("Tutta la città"),
-        "{html}"
+        overview.contains("Ufficio nord") && overview.contains("Tutta la città"),
+        "{overview}"
     );
-    let (status, html) = api
+    let (status, stats_html) = api
         .page(&format!("/backoffice/stats?office=sud&from={from}&to={to}"))
         .await;
     assert_eq!(status, 200);
-    assert!(html.contains("Statistiche: Ufficio sud"));
+    assert!(stats_html.contains("Statistiche: Ufficio sud"));
     let (status, csv) = api.page(&format!("/backoffice/report.csv?from={from}&to={to}")).await;
     assert_eq!(status, 200);
     assert!(csv.contains("Ufficio centro") && csv.contains("sportello"), "{csv}");
+
+    for (name, html) in [("overview", &overview), ("stats", &stats_html)] {
+        assert!(!html.contains("Dati non aggiornati"), "{name}: nothing is stale yet");
+    }
+    crate::support::assert_valid_html(&[("centre-overview", overview), ("centre-stats", stats_html)]);
+
+    // An office silent for more than 15 minutes is marked, the others not.
+    let mut offices = offices;
+    offices[2].kill9();
+    pg.psql(
+        "city",
+        "UPDATE offices SET last_seen = now() - interval '20 minutes', data_as_of = now() - interval '20 minutes'
+         WHERE code = 'centro'",
+    );
+    let (_, o) = api.get("offices", &[]).await;
+    let stale: Vec<(String, bool)> = o["offices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["code"].as_str().unwrap().to_owned(), o["stale"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        stale,
+        [
+            ("centro".to_owned(), true),
+            ("nord".to_owned(), false),
+            ("sud".to_owned(), false)
+        ]
+    );
+    let (_, html) = api.page("/backoffice").await;
+    assert_eq!(html.matches("Dati non aggiornati").count(), 1, "{html}");
 
     // An office's account sees its office only.
     let mine = centre.account("nord-bo", Some("nord"));

@@ -347,14 +347,14 @@ async fn overview(State(state): State<CentralState>, me: Signed, Query(q): Query
             thead { tr { th scope="col" { "Ufficio" } th scope="col" { "Ultimo contatto" } th scope="col" { "Dati aggiornati a" } th scope="col" { "Eventi in viaggio" } th scope="col" { "Stato" } } }
             tbody {
                 @for o in &lags {
-                    tr.bo-stale[o.stale] {
+                    tr {
                         th scope="row" { (o.name) " " span.bo-muted { "(" (o.code) ")" } }
                         td { (ago(o.last_seen_secs)) }
                         td { (ago(o.data_age_secs)) }
                         td { (o.backlog) }
                         td {
-                            @if o.stale { strong.bo-badge.bo-badge-warning { "Dati non aggiornati (oltre 15 minuti)" } }
-                            @else { "Aggiornato" }
+                            @if o.stale { strong.bo-badge.bo-badge-warn { "Dati non aggiornati (oltre 15 minuti)" } }
+                            @else { span.bo-badge.bo-badge-ok { "Aggiornato" } }
                         }
                     }
                 }
