@@ -33,6 +33,8 @@ pub struct Config {
     pub retention: Retention,
     /// Commit concurrent operations together (default). `false` is the slow, naive baseline.
     pub group_commit: bool,
+    /// `[central]`: ship the statistics' data to the city's centre (none by default).
+    pub central: Option<CentralConfig>,
     /// Never in production: weaker durability, for the power-cut test's negative control only.
     #[serde(skip)]
     pub synchronous: crate::store::Synchronous,
@@ -53,8 +55,40 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             retention: Retention::default(),
             group_commit: true,
+            central: None,
             synchronous: crate::store::Synchronous::Full,
         }
+    }
+}
+
+/// `[central]`: where the city's centre is, and this office's code there.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CentralConfig {
+    /// The centre's PostgreSQL, `postgres://user:password@host:port/database`.
+    pub url: String,
+    /// This office's code at the centre (lower-case letters, digits and `-`, such as `anagrafe-nord`).
+    pub office: String,
+}
+
+impl CentralConfig {
+    pub fn check(&self) -> Result<(), String> {
+        let code_ok = !self.office.is_empty()
+            && self.office.len() <= 40
+            && self
+                .office
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !code_ok {
+            return Err(format!(
+                "central.office {:?}: use 1 to 40 lower-case letters, digits and '-'",
+                self.office
+            ));
+        }
+        self.url
+            .parse::<tokio_postgres::Config>()
+            .map_err(|e| format!("central.url: {e}"))?;
+        Ok(())
     }
 }
 
@@ -138,6 +172,9 @@ impl Config {
         if l.max_connections == 0 || l.max_connections_per_address == 0 {
             return Err("connection limits must be at least 1".into());
         }
+        if let Some(central) = &self.central {
+            central.check()?;
+        }
         if self.retention.feed_days == 0 || self.retention.notes_months == 0 || self.retention.alerts_months == 0 {
             return Err("retention periods must be at least 1".into());
         }
@@ -166,5 +203,17 @@ mod tests {
         assert_eq!(c.priority_ratio, 2);
         assert_eq!(c.timezone, "Europe/Rome");
         assert!(toml::from_str::<Config>("unknown_key = 1").is_err());
+    }
+
+    #[test]
+    fn the_central_section_is_checked() {
+        let c: Config =
+            toml::from_str("[central]\nurl = \"postgres://turno@127.0.0.1:5432/city\"\noffice = \"anagrafe-nord\"")
+                .unwrap();
+        assert!(c.check().is_ok());
+        let bad: Config = toml::from_str("[central]\nurl = \"postgres://x@h/db\"\noffice = \"Anagrafe Nord\"").unwrap();
+        assert!(bad.check().unwrap_err().contains("central.office"));
+        let bad: Config = toml::from_str("[central]\nurl = \"postgres://x@h:notaport/db\"\noffice = \"a\"").unwrap();
+        assert!(bad.check().unwrap_err().contains("central.url"));
     }
 }

@@ -549,7 +549,7 @@ fn filter(q: &Query) -> Filter {
     }
 }
 
-const MLF_COLUMNS: &[&str] = &[
+pub(crate) const MLF_COLUMNS: &[&str] = &[
     "settimana",
     "dal",
     "al",

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod backoffice;
+pub mod central;
 pub mod config;
 pub mod demo;
 pub mod engine;

@@ -33,6 +33,12 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The city's centre: every office's statistics in one PostgreSQL (see `[central]` in an office's
+    /// settings).
+    Central {
+        #[command(subcommand)]
+        command: CentralCommand,
+    },
     /// Export the visits of a range of office days (CSV, XLSX, JSON, or the weekly "Mettiamoci la
     /// faccia" report), also while the server is serving. Columns: docs/data-dictionary.md.
     Export(ExportArgs),
@@ -100,6 +106,41 @@ struct ExportArgs {
     /// The file to write.
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(clap::Subcommand)]
+enum CentralCommand {
+    /// Migrate the centre's schema, then serve the city's back office and its API.
+    Serve {
+        /// The centre's PostgreSQL, `postgres://user:password@host:port/database`.
+        #[arg(long, env = "TURNO_CENTRAL_PG")]
+        pg: String,
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, env = "TURNO_CENTRAL_LISTEN", default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+        /// The city's name, shown on every page.
+        #[arg(long, env = "TURNO_CENTRAL_CITY", default_value = "Comune")]
+        city: String,
+    },
+    /// Migrate the centre's schema (to the latest version, or to --to) and stop.
+    Migrate {
+        #[arg(long, env = "TURNO_CENTRAL_PG")]
+        pg: String,
+        #[arg(long)]
+        to: Option<i32>,
+    },
+    /// Create a central account (or give it a new password): prints its random password once.
+    Account {
+        #[arg(long, env = "TURNO_CENTRAL_PG")]
+        pg: String,
+        username: String,
+        /// The name shown when signed in [default: the username].
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The one office the account sees (its code); the whole city without it.
+        #[arg(long)]
+        office: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -201,6 +242,7 @@ fn main() -> ExitCode {
         Command::Backup { db, out } => backup(&db, &out),
         Command::Export(args) => export(args),
         Command::EtaEval(args) => eta_eval(args),
+        Command::Central { command } => runtime.block_on(central(command)),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -292,6 +334,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     println!("turno-server listening on {scheme}://{addr}");
     tracing::info!(%addr, db = %config.db.display(), tls = tls.is_some(), group_commit = config.group_commit, "serving");
     tokio::spawn(maintain(state.clone(), Duration::from_secs(30)));
+    if let Some(central) = config.central.clone() {
+        // In the background: the office never waits for the centre.
+        tokio::spawn(turno_server::central::ship::run(state.clone(), central));
+    }
     tokio::spawn(turno_server::alerts::watch(state.clone(), Duration::from_secs(10)));
     let shutdown = state.shutdown.clone();
     let trusted: std::sync::Arc<[std::net::IpAddr]> = config.trusted_proxies.clone().into();
@@ -302,6 +348,58 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     });
     serve::serve(listener, app(state), tls, config.serve_limits(), trusted, shutdown).await;
     Ok(())
+}
+
+async fn central(command: CentralCommand) -> Result<(), String> {
+    use turno_server::central::{self, db};
+    match command {
+        CentralCommand::Serve { pg, listen, city } => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let (stop, shutdown) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                let _ = stop.send(true);
+            });
+            // Printed once the schema is migrated: whoever waits for this line can use the centre.
+            let ready = central::serve_ready(&pg, city, listener, shutdown, move || {
+                println!("turno-server central listening on http://{addr}");
+            });
+            ready.await.map_err(|e| e.to_string())
+        }
+        CentralCommand::Migrate { pg, to } => {
+            let pool = db::pool(&pg, 1).map_err(|e| e.to_string())?;
+            let v = db::migrate(&pool, to).await.map_err(|e| e.to_string())?;
+            println!("central schema at version {v}");
+            Ok(())
+        }
+        CentralCommand::Account {
+            pg,
+            username,
+            display_name,
+            office,
+        } => {
+            let pool = db::pool(&pg, 1).map_err(|e| e.to_string())?;
+            db::migrate(&pool, None).await.map_err(|e| e.to_string())?;
+            let password = turno_server::auth::new_token();
+            let hash = turno_server::auth::hash_password(&password).map_err(|e| e.to_string())?;
+            let account = db::Account {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                office,
+            };
+            db::put_account(&pool, &account, &hash)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "central account \"{}\" with the password\n\n    {password}\n",
+                account.username
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Opens the database for a command of its own, without serving.

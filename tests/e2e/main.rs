@@ -3,6 +3,7 @@
 mod backoffice_admin;
 mod backoffice_dashboard;
 mod board;
+mod central;
 mod concurrency;
 mod contract;
 mod crash;

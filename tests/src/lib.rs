@@ -3,6 +3,7 @@
 //! and devices.
 
 pub mod browser;
+pub mod pg;
 pub mod powercut;
 
 use std::io::{BufRead, BufReader};

@@ -2,7 +2,7 @@
 //! (`/t/<token>`) and the back office (`/backoffice`), with their styles, scripts and fonts built into the binary (no CDN: an office
 //! without internet shows them all). The pages read the office through the same API as every client.
 
-mod backoffice;
+pub(crate) mod backoffice;
 mod ticket;
 
 use axum::Router;
@@ -69,7 +69,7 @@ pub(crate) fn page_headers(response: &mut Response) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-async fn asset(Path(file): Path<String>) -> Response {
+pub(crate) async fn asset(Path(file): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.name == file) {
         Some(a) => (
             [

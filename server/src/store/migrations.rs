@@ -279,6 +279,46 @@ CREATE TRIGGER day_facts_rating_removed AFTER DELETE ON ratings BEGIN
     DELETE FROM day_facts WHERE office_day = (SELECT office_day FROM tickets WHERE id = OLD.ticket_id);
 END;
 "#,
+    // 5: shipping to the city's centre. Every row the statistics read is listed, as it is written, in
+    // one journal whose id is the office's event id: the shipper sends the journal in order after a
+    // cursor kept here, so nothing written is skipped and a retry sends the same ids. The journal is
+    // filled by triggers, in the writer's own transaction; the office's existing rows are listed first.
+    r#"
+CREATE TABLE central_journal (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('event', 'rating', 'walk_in', 'clerk', 'service', 'counter')),
+    ref INTEGER NOT NULL
+) STRICT;
+CREATE TABLE central_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    shipped INTEGER NOT NULL,
+    at INTEGER NOT NULL
+) STRICT;
+
+INSERT INTO central_journal (kind, ref) SELECT 'service', id FROM services ORDER BY id;
+INSERT INTO central_journal (kind, ref) SELECT 'counter', id FROM counters ORDER BY id;
+INSERT INTO central_journal (kind, ref) SELECT 'event', id FROM ticket_events ORDER BY id;
+INSERT INTO central_journal (kind, ref) SELECT 'rating', ticket_id FROM ratings ORDER BY at, ticket_id;
+INSERT INTO central_journal (kind, ref) SELECT 'walk_in', id FROM walk_ins ORDER BY id;
+INSERT INTO central_journal (kind, ref) SELECT 'clerk', id FROM clerk_events ORDER BY id;
+
+CREATE TRIGGER central_event AFTER INSERT ON ticket_events
+BEGIN INSERT INTO central_journal (kind, ref) VALUES ('event', NEW.id); END;
+CREATE TRIGGER central_rating AFTER INSERT ON ratings
+BEGIN INSERT INTO central_journal (kind, ref) VALUES ('rating', NEW.ticket_id); END;
+CREATE TRIGGER central_walk_in AFTER INSERT ON walk_ins
+BEGIN INSERT INTO central_journal (kind, ref) VALUES ('walk_in', NEW.id); END;
+CREATE TRIGGER central_clerk AFTER INSERT ON clerk_events
+BEGIN INSERT INTO central_journal (kind, ref) VALUES ('clerk', NEW.id); END;
+CREATE TRIGGER central_service_new AFTER INSERT ON services
+BEGIN INSERT INTO central_journal (kind, ref) VALUES ('service', NEW.id); END;
+CREATE TRIGGER central_service_changed AFTER UPDATE OF code, name, target_wait_minutes ON services
+BEGIN INSERT INTO central_journal (kind, ref) VALUES ('service', NEW.id); END;
+CREATE TRIGGER central_counter_new AFTER INSERT ON counters
+BEGIN INSERT INTO central_journal (kind, ref) VALUES ('counter', NEW.id); END;
+CREATE TRIGGER central_counter_changed AFTER UPDATE OF name ON counters
+BEGIN INSERT INTO central_journal (kind, ref) VALUES ('counter', NEW.id); END;
+"#,
 ];
 
 /// The schema version this code writes.

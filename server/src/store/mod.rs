@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod central;
 pub mod day_facts;
 pub mod eta;
 pub mod exports;

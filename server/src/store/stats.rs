@@ -56,10 +56,18 @@ impl LocalTime {
         let weekday = (days + 3).rem_euclid(7) + 1;
         (weekday as u8, hour as u8)
     }
+
+    /// The local date (`YYYY-MM-DD`, the office day) of an instant.
+    pub fn date(&self, ms: i64) -> String {
+        Timestamp::from_millisecond(ms).map_or_else(
+            |_| "1970-01-01".to_owned(),
+            |ts| ts.to_zoned(self.tz.clone()).date().to_string(),
+        )
+    }
 }
 
 /// Milliseconds as whole seconds, never negative.
-fn millis_to_secs(ms: Option<i64>) -> Option<u32> {
+pub(crate) fn millis_to_secs(ms: Option<i64>) -> Option<u32> {
     ms.map(|ms| (ms.max(0) / 1000).min(i64::from(u32::MAX)) as u32)
 }
 

@@ -68,6 +68,10 @@ struct Args {
     /// How many times a disturbed scenario is tried; the least disturbed attempt counts.
     #[arg(long, default_value_t = 3)]
     attempts: usize,
+    /// Ship to the city's centre at this PostgreSQL address while measuring (`[central]` in each
+    /// scenario's office settings): the office's figures with shipping on, to set beside those without.
+    #[arg(long, env = "TURNO_LOAD_CENTRAL")]
+    central: Option<String>,
     /// Seconds to wait at most for a quiet machine before each attempt.
     #[arg(long, default_value_t = 600.0)]
     patience: f64,
@@ -131,6 +135,9 @@ const TARGET_RSS_MB: f64 = 100.0;
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    if let Some(url) = &args.central {
+        let _ = office::CENTRAL.set(url.clone());
+    }
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     let warmup = Duration::from_secs_f64(args.warmup.max(0.0));

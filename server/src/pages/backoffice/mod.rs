@@ -5,7 +5,8 @@
 //! they call the same engine operations as the API, never SQL of their own.
 
 mod admin;
-mod charts;
+pub(crate) mod central;
+pub(crate) mod charts;
 mod dashboard;
 
 use axum::Router;
@@ -64,7 +65,7 @@ impl FromRequestParts<AppState> for Staff {
 }
 
 /// The session token carried by the request's cookie, if any.
-fn session_token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -248,7 +249,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
 
 /// Refuses a form post that another site's page sent: the browser says where a request comes from
 /// (`Sec-Fetch-Site`, `Origin`), and the session cookie is `SameSite=Strict` besides.
-async fn same_origin_posts(request: Request, next: Next) -> Response {
+pub(crate) async fn same_origin_posts(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) || is_same_origin(request.headers()) {
         next.run(request).await
     } else {
@@ -275,7 +276,7 @@ async fn same_origin_posts(request: Request, next: Next) -> Response {
     }
 }
 
-fn is_same_origin(headers: &HeaderMap) -> bool {
+pub(crate) fn is_same_origin(headers: &HeaderMap) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = text("sec-fetch-site")
         && site != "same-origin"
@@ -324,6 +325,39 @@ const SECTIONS: &[(Nav, &str, &str)] = &[
 /// A whole back-office page: header with the office and the signed-in user, navigation, and `body`
 /// (which carries its own `h1`).
 pub fn layout(state: &AppState, title: &str, me: Option<&User>, nav: Nav, body: Markup) -> Markup {
+    let sections: Vec<(&str, &str, bool)> = SECTIONS
+        .iter()
+        .map(|(section, href, label)| (*href, *label, *section == nav))
+        .collect();
+    frame(
+        &Frame {
+            site: "Back office",
+            brand: &state.office.name,
+            home: "/backoffice",
+            signed_in: me.map(|me| (me.display_name.as_str(), "/backoffice/logout")),
+            nav_label: "Sezioni del back office",
+        },
+        title,
+        &sections,
+        body,
+    )
+}
+
+/// What a back-office page's frame names: the office's or the city's.
+pub struct Frame<'a> {
+    /// The part of Turno ("Back office", "Back office cittadino").
+    pub site: &'a str,
+    /// The office's or the city's name, linking to `home`.
+    pub brand: &'a str,
+    pub home: &'a str,
+    /// Who is signed in, and where to post to sign out.
+    pub signed_in: Option<(&'a str, &'a str)>,
+    pub nav_label: &'a str,
+}
+
+/// The page around `body`: head, header with who is signed in, navigation (`(href, label, current)`,
+/// shown to the signed in only). The office's back office and the city's centre share it.
+pub fn frame(f: &Frame<'_>, title: &str, sections: &[(&str, &str, bool)], body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="it" {
@@ -331,7 +365,7 @@ pub fn layout(state: &AppState, title: &str, me: Option<&User>, nav: Nav, body: 
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex";
-                title { (title) " – Back office – " (state.office.name) }
+                title { (title) " – " (f.site) " – " (f.brand) }
                 link rel="stylesheet" href="/assets/turno.css";
                 link rel="stylesheet" href="/assets/backoffice.css";
             }
@@ -340,24 +374,24 @@ pub fn layout(state: &AppState, title: &str, me: Option<&User>, nav: Nav, body: 
                 header.bo-header {
                     div.bo-slim {
                         div.bo-wrap.bo-slim-row {
-                            span { "Turno · Back office" }
-                            @if let Some(me) = me {
-                                form.bo-signout method="post" action="/backoffice/logout" {
-                                    span { "Accesso come " strong { (me.display_name) } }
+                            span { "Turno · " (f.site) }
+                            @if let Some((name, logout)) = f.signed_in {
+                                form.bo-signout method="post" action=(logout) {
+                                    span { "Accesso come " strong { (name) } }
                                     button.bo-btn.bo-btn-small type="submit" { "Esci" }
                                 }
                             }
                         }
                     }
                     div.bo-wrap.bo-brand {
-                        a href="/backoffice" { (state.office.name) }
+                        a href=(f.home) { (f.brand) }
                     }
-                    @if me.is_some() {
-                        nav.bo-nav aria-label="Sezioni del back office" {
+                    @if f.signed_in.is_some() {
+                        nav.bo-nav aria-label=(f.nav_label) {
                             ul.bo-wrap {
-                                @for (section, href, label) in SECTIONS {
+                                @for (href, label, current) in sections {
                                     li {
-                                        a href=(href) aria-current=[(*section == nav).then_some("page")] { (label) }
+                                        a href=(href) aria-current=[current.then_some("page")] { (label) }
                                     }
                                 }
                             }
@@ -427,7 +461,7 @@ pub fn error_page(e: Error) -> Response {
     }
 }
 
-fn unavailable(e: Error) -> Response {
+pub(crate) fn unavailable(e: Error) -> Response {
     if let Error::Internal(cause) = &e {
         tracing::error!(%cause, "back-office page failed");
     }

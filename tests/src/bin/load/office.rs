@@ -56,6 +56,9 @@ pub struct Clerk {
     pub counter: i64,
 }
 
+/// The centre's PostgreSQL to ship to (`--central`), set once at start.
+pub static CENTRAL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 impl Office {
     /// Starts the release server with the demo office in a new directory under `parent` and lifts the
     /// daily cap of every service, so the ticket numbers (9,999 per service and day) are the only limit.
@@ -68,9 +71,22 @@ impl Office {
         // Every client of the benchmark comes from this machine's one address: lift the per-address cap
         // that an office network needs against one misbehaving host.
         let config = path.join("load.toml");
+        // With --central, the office ships to the centre as it works (shipping on versus off).
+        let central = match CENTRAL.get() {
+            Some(url) if !url.is_empty() => {
+                let code = format!(
+                    "load-{}",
+                    path.file_name()
+                        .map_or("x".into(), |n| n.to_string_lossy().to_lowercase())
+                )
+                .replace(|c: char| !(c.is_ascii_alphanumeric() || c == '-'), "-");
+                format!("\n[central]\nurl = \"{url}\"\noffice = \"{code}\"\n")
+            }
+            _ => String::new(),
+        };
         std::fs::write(
             &config,
-            "[limits]\nmax_connections = 8192\nmax_connections_per_address = 8192\n",
+            format!("[limits]\nmax_connections = 8192\nmax_connections_per_address = 8192\n{central}"),
         )
         .expect("the load's settings are written");
         let server = tokio::task::spawn_blocking(move || {

@@ -1,0 +1,54 @@
+//! The city's centre: every office's statistics data in one PostgreSQL. The office's side is [`ship`]
+//! (a background task of `turno-server serve` with `[central]` in its settings); the centre's side is
+//! `turno-server central serve`, which migrates the schema ([`schema`]) and serves the city's back
+//! office (`crate::pages::backoffice::central`). All the PostgreSQL is in [`db`].
+
+pub mod batch;
+pub mod db;
+pub mod schema;
+pub mod ship;
+pub mod stats;
+
+use deadpool_postgres::Pool;
+
+use crate::auth::Hasher;
+use crate::error::{Error, Result};
+
+/// What the centre's handlers share.
+#[derive(Clone)]
+pub struct CentralState {
+    pub pool: Pool,
+    pub hasher: Hasher,
+    /// The city's name, shown on every page.
+    pub city: String,
+}
+
+/// Migrates the centre's schema, calls `ready`, and serves its pages and API on `listener` until
+/// `shutdown` turns true.
+pub async fn serve_ready(
+    url: &str,
+    city: String,
+    listener: tokio::net::TcpListener,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    ready: impl FnOnce(),
+) -> Result<()> {
+    let pool = db::pool(url, 16)?;
+    let version = db::migrate(&pool, None).await?;
+    tracing::info!(version, "central schema ready");
+    ready();
+    let state = CentralState {
+        pool,
+        hasher: Hasher::start(),
+        city,
+    };
+    let app = crate::pages::backoffice::central::router()
+        .with_state(state)
+        .layer(tower_http::catch_panic::CatchPanicLayer::new());
+    let mut shutdown = shutdown;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await
+        .map_err(|e| Error::Unavailable(format!("serving: {e}")))
+}

@@ -1,0 +1,368 @@
+//! The city's centre on a real PostgreSQL (a throwaway cluster, `turno_tests::pg`): several real office
+//! servers ship to it; its statistics equal the offices' own, exactly; the centre and its database
+//! stopped and restarted, an office killed with SIGKILL mid-backlog, the network cut while the office
+//! serves: nothing lost, nothing counted twice; the schema migrated on a populated database.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use turno_shared::api::{IssueRequest, RatingRequest};
+use turno_shared::domain::{Priority, Rating};
+use turno_shared::stats::Stats;
+use turno_tests::ServerProcess;
+use turno_tests::pg::{CentralApi, CentralProcess, Postgres, Relay, journal_state};
+
+/// The office days every test looks at: generated history and today.
+fn range() -> (String, String) {
+    let today = jiff::Zoned::now().date();
+    let from = today.checked_sub(jiff::Span::new().days(60)).unwrap();
+    (from.to_string(), today.to_string())
+}
+
+/// Starts an office with `days` of generated history shipping to `pg` as `code`.
+fn office(dir: &Path, code: &str, pg: &str, days: u32) -> ServerProcess {
+    let config = dir.join("office.toml");
+    std::fs::write(
+        &config,
+        format!("office_name = \"Ufficio {code}\"\n\n[central]\nurl = \"{pg}\"\noffice = \"{code}\"\n"),
+    )
+    .unwrap();
+    let days = days.to_string();
+    ServerProcess::start_plain(
+        dir,
+        &["--demo", "--history-days", &days, "--config", config.to_str().unwrap()],
+    )
+}
+
+/// Waits until the office has shipped all it has written and the centre says so.
+async fn drained(api: &CentralApi, code: &str, db: &Path, within: Duration) {
+    let start = Instant::now();
+    loop {
+        let (end, shipped) = journal_state(db);
+        let (status, offices) = api.get("offices", &[]).await;
+        let at_centre = offices["offices"]
+            .as_array()
+            .and_then(|a| a.iter().find(|o| o["code"] == code))
+            .map(|o| (o["shipped"].as_i64().unwrap_or(-1), o["backlog"].as_i64().unwrap_or(-1)));
+        if end > 0 && shipped == end && at_centre == Some((end, 0)) {
+            return;
+        }
+        assert!(
+            start.elapsed() < within,
+            "{code} not drained within {within:?}: journal {end}, cursor {shipped}, centre {at_centre:?} ({status}: {offices})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn office_stats(office: &ServerProcess) -> Stats {
+    let (from, to) = range();
+    office
+        .user("admin")
+        .await
+        .get(&format!("/stats?from={from}&to={to}"))
+        .await
+        .expect("the office's statistics")
+}
+
+async fn centre_stats(api: &CentralApi, code: Option<&str>) -> Stats {
+    let (from, to) = range();
+    let mut q = vec![("from", from.as_str()), ("to", to.as_str())];
+    if let Some(c) = code {
+        q.push(("office", c));
+    }
+    let (status, body) = api.get("stats", &q).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value(body).expect("the centre's statistics")
+}
+
+/// A few visits of today: issued, called, served, rated; one clerk pauses and resumes.
+async fn a_morning(office: &ServerProcess, n: usize) {
+    let kiosk = office.kiosk();
+    let clerk = office.user("mrossi").await;
+    let services = office.client().office().await.unwrap().services;
+    let service = services[0].id;
+    let counter = clerk.open_counter(1).await.expect("the counter opens").counter.id;
+    for i in 0..n {
+        let t = kiosk
+            .issue_ticket(&IssueRequest {
+                service_id: service,
+                priority: if i % 3 == 0 {
+                    Priority::Priority
+                } else {
+                    Priority::Normal
+                },
+                language: None,
+            })
+            .await
+            .expect("issued");
+        let called = clerk.call_next(counter).await.expect("call").expect("a ticket");
+        let outcome = services[0].outcomes[0].code.to_string();
+        clerk.finish(called.id, &outcome, None).await.expect("finish");
+        if i % 2 == 0 {
+            kiosk
+                .rate(&RatingRequest {
+                    code: t.rating_code.to_string(),
+                    rating: Rating::Good,
+                    reason: None,
+                })
+                .await
+                .expect("rated");
+        }
+    }
+    clerk
+        .pause(counter, turno_shared::domain::PauseReason::Break, None)
+        .await
+        .unwrap();
+    clerk.resume(counter).await.unwrap();
+    clerk.close_counter(counter).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_centre_equals_the_sum_of_its_offices() {
+    let pg = Postgres::start();
+    let url = pg.create_database("city");
+    let dir = tempfile::tempdir().unwrap();
+    let centre = CentralProcess::start(&url, dir.path());
+    let password = centre.account("citta", None);
+    let api = centre.api("citta", &password).await;
+
+    let codes = ["nord", "sud", "centro"];
+    let mut offices = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        let d = dir.path().join(code);
+        std::fs::create_dir(&d).unwrap();
+        offices.push(office(&d, code, &url, 4 + 3 * i as u32));
+    }
+    a_morning(&offices[0], 6).await;
+    for (code, o) in codes.iter().zip(&offices) {
+        drained(&api, code, &o.db, Duration::from_secs(120)).await;
+    }
+    let mut sum = (0, 0, 0, 0, 0);
+    for (code, o) in codes.iter().zip(&offices) {
+        let own = office_stats(o).await;
+        let there = centre_stats(&api, Some(code)).await;
+        assert!(own.total.issued > 100, "{code} has history");
+        assert_eq!(there, own, "{code}: the centre's statistics are the office's own");
+        let t = &own.total;
+        sum.0 += t.issued;
+        sum.1 += t.served;
+        sum.2 += t.walk_ins;
+        sum.3 += t.satisfaction.as_ref().map_or(0, |s| s.responses);
+        sum.4 += t.long_waits;
+    }
+    let city = centre_stats(&api, None).await;
+    let t = &city.total;
+    assert_eq!(
+        (
+            t.issued,
+            t.served,
+            t.walk_ins,
+            t.satisfaction.as_ref().map_or(0, |s| s.responses),
+            t.long_waits
+        ),
+        sum,
+        "the city is the sum of its offices"
+    );
+    // The rollups say the same as the rows.
+    let (from, to) = range();
+    let (_, o) = api.get("offices", &[("from", &from), ("to", &to)]).await;
+    let issued: i64 = o["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["issued"].as_i64().unwrap())
+        .sum();
+    assert_eq!(issued, i64::from(sum.0));
+    assert!(o["offices"].as_array().unwrap().iter().all(|o| o["stale"] == false));
+
+    // Pages: the side-by-side view, one office's statistics, the city's weekly report.
+    let (status, overview) = api.page("/backoffice").await;
+    assert_eq!(status, 200);
+    assert!(
+        overview.contains("Ufficio nord") && overview.contains("Tutta la città"),
+        "{overview}"
+    );
+    let (status, stats_html) = api
+        .page(&format!("/backoffice/stats?office=sud&from={from}&to={to}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(stats_html.contains("Statistiche: Ufficio sud"));
+    let (status, csv) = api.page(&format!("/backoffice/report.csv?from={from}&to={to}")).await;
+    assert_eq!(status, 200);
+    assert!(csv.contains("Ufficio centro") && csv.contains("sportello"), "{csv}");
+
+    for (name, html) in [("overview", &overview), ("stats", &stats_html)] {
+        assert!(!html.contains("Dati non aggiornati"), "{name}: nothing is stale yet");
+    }
+    crate::support::assert_valid_html(&[("centre-overview", overview), ("centre-stats", stats_html)]);
+
+    // An office silent for more than 15 minutes is marked, the others not.
+    let mut offices = offices;
+    offices[2].kill9();
+    pg.psql(
+        "city",
+        "UPDATE offices SET last_seen = now() - interval '20 minutes', data_as_of = now() - interval '20 minutes'
+         WHERE code = 'centro'",
+    );
+    let (_, o) = api.get("offices", &[]).await;
+    let stale: Vec<(String, bool)> = o["offices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["code"].as_str().unwrap().to_owned(), o["stale"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        stale,
+        [
+            ("centro".to_owned(), true),
+            ("nord".to_owned(), false),
+            ("sud".to_owned(), false)
+        ]
+    );
+    let (_, html) = api.page("/backoffice").await;
+    assert_eq!(html.matches("Dati non aggiornati").count(), 1, "{html}");
+
+    // An office's account sees its office only.
+    let mine = centre.account("nord-bo", Some("nord"));
+    let nord = centre.api("nord-bo", &mine).await;
+    let (status, _) = nord.get("stats", &[("office", "sud")]).await;
+    assert_eq!(status, 403);
+    let (_, o) = nord.get("offices", &[]).await;
+    assert_eq!(o["offices"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn outages_and_a_kill_lose_nothing_and_count_nothing_twice() {
+    let mut pg = Postgres::start();
+    let url = pg.create_database("city");
+    let dir = tempfile::tempdir().unwrap();
+    let mut centre = CentralProcess::start(&url, dir.path());
+    let password = centre.account("citta", None);
+
+    // An office with a backlog of many batches: killed as soon as the first ones are in.
+    let mut o = office(dir.path(), "est", &url, 40);
+    let start = Instant::now();
+    loop {
+        let (end, shipped) = journal_state(&o.db);
+        if shipped > 0 {
+            assert!(shipped < end, "killed mid-backlog ({shipped} of {end})");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "nothing shipped");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    o.kill9();
+    // The centre's program stopped and started again meanwhile: the offices write to its database.
+    centre.restart();
+    let api = centre.api("citta", &password).await;
+    o.restart();
+    // The database itself down for a while, the office serving meanwhile.
+    pg.stop();
+    let kiosk = o.kiosk();
+    let service = o.client().office().await.unwrap().services[0].id;
+    for _ in 0..5 {
+        kiosk
+            .issue_ticket(&IssueRequest {
+                service_id: service,
+                priority: Priority::Normal,
+                language: None,
+            })
+            .await
+            .expect("the office serves with the centre down");
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    pg.restart();
+    drained(&api, "est", &o.db, Duration::from_secs(180)).await;
+
+    assert_eq!(centre_stats(&api, Some("est")).await, office_stats(&o).await);
+    // Every row once: as many as the office holds.
+    let office_db = rusqlite::Connection::open(&o.db).unwrap();
+    let count = |sql: &str| -> i64 { office_db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let pg_count = |sql: &str| -> i64 { pg.psql("city", sql).parse().unwrap() };
+    assert_eq!(
+        pg_count("SELECT count(*) FROM ticket_events WHERE office = 'est'"),
+        count("SELECT count(*) FROM ticket_events")
+    );
+    assert_eq!(
+        pg_count("SELECT count(*) FROM tickets WHERE office = 'est'"),
+        count("SELECT count(*) FROM tickets")
+    );
+    assert_eq!(
+        pg_count("SELECT coalesce(sum(issued), 0) FROM daily WHERE office = 'est'"),
+        count("SELECT count(*) FROM tickets")
+    );
+    assert_eq!(
+        pg_count("SELECT count(*) FROM ratings WHERE office = 'est'"),
+        count("SELECT count(*) FROM ratings")
+    );
+    // Events are kept in monthly partitions.
+    assert!(pg_count("SELECT count(*) FROM pg_inherits WHERE inhparent = 'ticket_events'::regclass") >= 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_network_cut_does_not_slow_the_office() {
+    let pg = Postgres::start();
+    let url = pg.create_database("city");
+    let relay = Relay::start(format!("127.0.0.1:{}", pg.port).parse().unwrap()).await;
+    let via_relay = format!("postgres://postgres@{}/city", relay.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let centre = CentralProcess::start(&url, dir.path());
+    let password = centre.account("citta", None);
+    let api = centre.api("citta", &password).await;
+    let o = office(dir.path(), "ovest", &via_relay, 2);
+    drained(&api, "ovest", &o.db, Duration::from_secs(60)).await;
+
+    relay.cut();
+    let before = journal_state(&o.db);
+    let started = Instant::now();
+    a_morning(&o, 10).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the office served ten visits in {:?} with the centre cut off",
+        started.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let during = journal_state(&o.db);
+    assert!(during.0 > before.0, "the office kept recording");
+    assert_eq!(during.1, before.1, "nothing shipped through a cut link");
+
+    relay.restore();
+    drained(&api, "ovest", &o.db, Duration::from_secs(120)).await;
+    assert_eq!(centre_stats(&api, Some("ovest")).await, office_stats(&o).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schema_migrates_a_populated_database() {
+    let pg = Postgres::start();
+    let url = pg.create_database("city");
+    let (ok, _, err) = turno_tests::run_server_command(&["central", "migrate", "--pg", &url, "--to", "1"]);
+    assert!(ok, "{err}");
+    // Data as the first version kept it: an office, tickets (two with priority) and their day's rollup.
+    pg.psql(
+        "city",
+        "INSERT INTO offices (code, name, timezone) VALUES ('nord', 'Nord', 'Europe/Rome');
+         INSERT INTO tickets (office, ticket_id, event_id, office_day, service_id, state, priority, weekday, hour,
+                              issued_at, wait_ms, transfers)
+         SELECT 'nord', i, i, '2026-11-02', 1, 'done', i <= 2, 1, 9, now(), 60000 * i, (i = 3)::int
+         FROM generate_series(1, 5) i;
+         INSERT INTO daily (office, office_day, service_id, issued, served, no_show, walk_ins, called, long_waits,
+                            wait_secs, timed, service_secs, ratings, good, neutral, bad)
+         VALUES ('nord', '2026-11-02', 1, 5, 5, 0, 0, 5, 0, 900, 0, 0, 0, 0, 0, 0);",
+    );
+    let (ok, out, err) = turno_tests::run_server_command(&["central", "migrate", "--pg", &url]);
+    assert!(ok, "{err}");
+    assert!(out.contains("version 2"), "{out}");
+    assert_eq!(
+        pg.psql("city", "SELECT issued, wait_secs, priority, transferred FROM daily"),
+        "5|900|2|1",
+        "the rows kept, the new columns counted from the tickets"
+    );
+    assert_eq!(pg.psql("city", "SELECT count(*) FROM tickets"), "5");
+    // Migrating again changes nothing; a newer database than the program is refused.
+    let (ok, out, _) = turno_tests::run_server_command(&["central", "migrate", "--pg", &url]);
+    assert!(ok && out.contains("version 2"));
+    pg.psql("city", "INSERT INTO turno_schema VALUES (99, now())");
+    let (ok, _, err) = turno_tests::run_server_command(&["central", "migrate", "--pg", &url]);
+    assert!(!ok && err.contains("newer"), "{err}");
+}
