@@ -159,16 +159,7 @@ pub fn ticket_print_with_fallbacks(
         priority: texts.get_priority().into(),
         footer: texts.get_footer().into(),
     };
-    TicketPrint::from_issued(
-        issued,
-        service,
-        office_name,
-        &settings.public_url,
-        settings.paper,
-        language,
-        fallbacks,
-        labels,
-    )
+    TicketPrint::from_issued(issued, service, office_name, settings, language, fallbacks, labels)
 }
 
 /// The running kiosk on the UI thread.

@@ -29,6 +29,7 @@ use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, Q
 use turno_shared::api::{IssuedTicket, ServiceView};
 use turno_shared::domain::{Priority, RatingCode};
 
+use crate::kiosk::TicketSettings;
 use crate::lang::{self, Language};
 
 use super::barcode::Code128;
@@ -100,18 +101,19 @@ impl TicketPrint {
     /// The ticket printed for `issued`, a ticket of `service` taken at `office_name`'s kiosk: the
     /// kiosk's window calls it with the words of its `TicketTexts` in the chosen `language` (a
     /// service's texts missing in it taken from `fallbacks`, then Italian), and so do the benchmarks and examples (through `kiosk::ticket_print`), so that
-    /// they measure the ticket the kiosk prints. The QR code links `public_url` + the ticket's status
+    /// they measure the ticket the kiosk prints. The QR code links the settings' `public_url` + the ticket's status
     /// path; the date is in the system's time zone.
     pub fn from_issued(
         issued: &IssuedTicket,
         service: &ServiceView,
         office_name: &str,
-        public_url: &str,
-        paper: PaperWidth,
+        settings: &TicketSettings,
         language: Language,
         fallbacks: &[Language],
         labels: TicketLabels,
     ) -> Self {
+        let TicketSettings { public_url, paper } = settings;
+        let paper = *paper;
         Self {
             office_name: office_name.to_owned(),
             issued_at: issued

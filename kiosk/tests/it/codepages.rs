@@ -31,8 +31,10 @@ fn ticket() -> TicketPrint {
         &fixtures::issued(),
         &service,
         &office.name,
-        fixtures::PUBLIC_URL,
-        PaperWidth::Mm80,
+        &turno_kiosk::kiosk::TicketSettings {
+            public_url: fixtures::PUBLIC_URL.to_owned(),
+            paper: PaperWidth::Mm80,
+        },
         turno_kiosk::lang::Language::Italian,
         &[],
         labels,

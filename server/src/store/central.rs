@@ -1,5 +1,5 @@
 //! SQL of the office's side of shipping to the city's centre: the journal (filled by triggers, see
-//! migration 5) read in order after the durable cursor, each entry with the row it names, as the
+//! migration 4) read in order after the durable cursor, each entry with the row it names, as the
 //! statistics count it; and the cursor, advanced once the centre has committed.
 
 use rusqlite::{Connection, OptionalExtension};

@@ -234,8 +234,9 @@ CREATE TABLE notices (
     active INTEGER NOT NULL DEFAULT 1
 ) STRICT;
 "#,
-    // 4: the packed facts of closed office days, for the statistics of long ranges; a change to one of
-    // a day's rows (a ticket, a visit without a ticket, a rating) deletes its facts, to be packed again.
+    // 4: the packed facts of closed office days, for the statistics of long ranges (a change to one of
+    // a day's rows — a ticket, a visit without a ticket, a rating — deletes its facts, to be packed
+    // again); the journal of what ships to the city's centre.
     r#"
 CREATE TABLE day_facts (
     id INTEGER PRIMARY KEY,
@@ -278,12 +279,11 @@ END;
 CREATE TRIGGER day_facts_rating_removed AFTER DELETE ON ratings BEGIN
     DELETE FROM day_facts WHERE office_day = (SELECT office_day FROM tickets WHERE id = OLD.ticket_id);
 END;
-"#,
-    // 5: shipping to the city's centre. Every row the statistics read is listed, as it is written, in
-    // one journal whose id is the office's event id: the shipper sends the journal in order after a
-    // cursor kept here, so nothing written is skipped and a retry sends the same ids. The journal is
-    // filled by triggers, in the writer's own transaction; the office's existing rows are listed first.
-    r#"
+
+-- Shipping to the city's centre. Every row the statistics read is listed, as it is written, in one
+-- journal whose id is the office's event id: the shipper sends the journal in order after a cursor kept
+-- here, so nothing written is skipped and a retry sends the same ids. The journal is filled by
+-- triggers, in the writer's own transaction; the office's existing rows are listed first.
 CREATE TABLE central_journal (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('event', 'rating', 'walk_in', 'clerk', 'service', 'counter')),
