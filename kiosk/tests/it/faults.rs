@@ -11,19 +11,19 @@ use crate::support::{Office, Ui, eventually, runtime};
 use crate::ticket::take_ticket;
 
 /// Waits until the latest printer alert the back office sees is `status`.
-/// How many alerts of `status` the office holds.
-fn alerts_of(rt: &tokio::runtime::Runtime, admin: &Client, status: PrinterStatus) -> usize {
+/// How many alerts of one of `statuses` the office holds.
+fn alerts_of(rt: &tokio::runtime::Runtime, admin: &Client, statuses: &[PrinterStatus]) -> usize {
     let alerts = rt.block_on(admin.printer_alerts()).unwrap();
-    alerts.iter().filter(|a| a.status == status).count()
+    alerts.iter().filter(|a| statuses.contains(&a.status)).count()
 }
 
-/// Waits for a new alert of `status` (more than `before` of them). Not "the latest is `status`": a
-/// printer that answers its status queries but fails its writes is reported `Error` by the failed
-/// print and then `Ok` by the next health poll, which may come first.
-fn wait_new_alert(rt: &tokio::runtime::Runtime, admin: &Client, status: PrinterStatus, before: usize) {
-    eventually(rt, &format!("a new printer alert {status:?}"), || async {
+/// Waits for a new alert of one of `statuses` (more than `before` of them). Not "the latest is it": a
+/// printer that answers its status queries but fails its writes is reported by the failed print and
+/// then `Ok` by the next health poll, which may come first.
+fn wait_new_alert(rt: &tokio::runtime::Runtime, admin: &Client, statuses: &[PrinterStatus], before: usize) {
+    eventually(rt, &format!("a new printer alert {statuses:?}"), || async {
         let alerts = admin.printer_alerts().await.ok()?;
-        (alerts.iter().filter(|a| a.status == status).count() > before).then_some(())
+        (alerts.iter().filter(|a| statuses.contains(&a.status)).count() > before).then_some(())
     });
 }
 
@@ -43,12 +43,15 @@ fn every_printer_fault_shows_the_number_alerts_the_office_and_recovers() {
     let printer = FakePrinter::start().unwrap();
     let ui = Ui::connected(&rt, &office.url, &office.kiosk_token, &printer);
 
-    let faults = [
-        (FakeState::PaperOut, PrinterStatus::PaperOut),
-        (FakeState::CoverOpen, PrinterStatus::CoverOpen),
-        (FakeState::Offline, PrinterStatus::Offline),
-        (FakeState::FailWrites, PrinterStatus::Error),
-        (FakeState::Unreachable, PrinterStatus::Offline),
+    // A printer that drops the connection on a write is an `Error` when the write fails, or
+    // `Offline` when the drop is seen first, by the status query before the ticket (which one depends
+    // on timing, and the machine's load): the office is alerted either way.
+    let faults: [(FakeState, &[PrinterStatus]); 5] = [
+        (FakeState::PaperOut, &[PrinterStatus::PaperOut]),
+        (FakeState::CoverOpen, &[PrinterStatus::CoverOpen]),
+        (FakeState::Offline, &[PrinterStatus::Offline]),
+        (FakeState::FailWrites, &[PrinterStatus::Error, PrinterStatus::Offline]),
+        (FakeState::Unreachable, &[PrinterStatus::Offline]),
     ];
     let mut issued = Vec::new();
     for (state, status) in faults {
