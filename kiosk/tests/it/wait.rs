@@ -67,8 +67,8 @@ fn the_screens_show_the_range_where_there_is_one() {
         "a service without a range: its estimate"
     );
     assert!(!tiles.shows("Attesa: circa 20 min"), "the range, not the estimate");
-    assert!(sheet.shows("Attesa stimata: tra 15 e 25 minuti"));
-    assert!(ticket.shows("Attesa stimata: tra 15 e 25 minuti"));
+    assert!(sheet.shows("Attesa: tra 15 e 25 minuti"));
+    assert!(ticket.shows("Attesa: tra 15 e 25 minuti"));
 }
 
 #[test]
@@ -76,8 +76,8 @@ fn without_a_range_the_screens_show_the_estimate() {
     crate::support::init_slint();
     let [tiles, sheet, ticket] = screens(office_with(Some(20), None), issued_with(Some(20), None));
     assert!(tiles.shows("Attesa: circa 20 min"));
-    assert!(sheet.shows("Attesa stimata: circa 20 minuti"));
-    assert!(ticket.shows("Attesa stimata: circa 20 minuti"));
+    assert!(sheet.shows("Attesa: circa 20 minuti"));
+    assert!(ticket.shows("Attesa: circa 20 minuti"));
 
     // A range within a minute reads as "about a minute", as on the ticket's page.
     let short = WaitRange {
@@ -86,8 +86,8 @@ fn without_a_range_the_screens_show_the_estimate() {
     };
     let [tiles, sheet, ticket] = screens(office_with(Some(0), Some(short)), issued_with(Some(1), Some(short)));
     assert!(tiles.shows("Attesa: circa 0 min"));
-    assert!(sheet.shows("Attesa stimata: circa 1 minuto"));
-    assert!(ticket.shows("Attesa stimata: circa 1 minuto"));
+    assert!(sheet.shows("Attesa: circa 1 minuto"));
+    assert!(ticket.shows("Attesa: circa 1 minuto"));
 }
 
 #[test]
@@ -97,8 +97,8 @@ fn with_no_counter_the_screens_show_no_number() {
     let [tiles, sheet, ticket] = screens(office_with(None, Some(RANGE)), issued_with(None, Some(RANGE)));
     assert!(tiles.shows("Attesa: non stimabile"));
     assert!(!tiles.shows("Attesa: 15–25 min"));
-    assert!(sheet.shows("Attesa stimata: al momento non stimabile"));
-    assert!(ticket.shows("Attesa stimata: al momento non stimabile"));
+    assert!(sheet.shows("Attesa: al momento non stimabile"));
+    assert!(ticket.shows("Attesa: al momento non stimabile"));
 }
 
 /// The wait line of the ticket the kiosk prints for `issued` in `language`, decoded from its bytes.
