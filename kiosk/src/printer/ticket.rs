@@ -107,6 +107,10 @@ impl TicketPrint {
     /// service's texts missing in it taken from `fallbacks`, then Italian), and so do the benchmarks and examples (through `kiosk::ticket_print`), so that
     /// they measure the ticket the kiosk prints. The QR code links `public_url` + the ticket's status
     /// path; the date is in the system's time zone.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is a separate fact of the ticket; the callers name them"
+    )]
     pub fn from_issued(
         issued: &IssuedTicket,
         service: &ServiceView,
