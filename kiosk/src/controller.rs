@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, OfficeView, RatingRequest, ServiceView};
+use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, OfficeView, RatingRequest, ServiceView, WaitRange};
 use turno_shared::domain::{BadReason, Priority, Rating, RatingCode, TicketNumber};
 
 use crate::lang::{self, Language};
@@ -161,6 +161,8 @@ pub struct TileView {
     pub name_rtl: bool,
     pub waiting: u32,
     pub wait_minutes: Option<u32>,
+    /// The range shown instead of the minutes (see [`shown_range`]).
+    pub wait_range: Option<WaitRange>,
     pub open: bool,
     pub full: bool,
 }
@@ -176,6 +178,8 @@ pub struct SheetView {
     pub documents: Vec<(String, bool)>,
     pub waiting: u32,
     pub wait_minutes: Option<u32>,
+    /// The range shown instead of the minutes (see [`shown_range`]).
+    pub wait_range: Option<WaitRange>,
 }
 
 /// The ticket just issued.
@@ -190,6 +194,8 @@ pub struct TicketView {
     pub service: String,
     pub people_ahead: u32,
     pub wait_minutes: Option<u32>,
+    /// The range shown instead of the minutes (see [`shown_range`]).
+    pub wait_range: Option<WaitRange>,
     pub priority: bool,
     pub print: PrintState,
 }
@@ -569,6 +575,7 @@ impl Controller {
                             service: name,
                             people_ahead: issued.people_ahead,
                             wait_minutes: issued.estimated_wait_minutes,
+                            wait_range: shown_range(issued.estimated_wait_minutes, issued.estimated_wait_range),
                             priority: issued.ticket.priority == Priority::Priority,
                             print: PrintState::Printing,
                         });
@@ -740,6 +747,7 @@ impl Controller {
                 name_rtl: lang::is_rtl_text(self.text(&s.name)),
                 waiting: s.waiting,
                 wait_minutes: s.estimated_wait_minutes,
+                wait_range: shown_range(s.estimated_wait_minutes, s.estimated_wait_range),
                 open: s.open,
                 full: s.full,
             })
@@ -759,6 +767,7 @@ impl Controller {
                     .collect(),
                 waiting: s.waiting,
                 wait_minutes: s.estimated_wait_minutes,
+                wait_range: shown_range(s.estimated_wait_minutes, s.estimated_wait_range),
             })
             .unwrap_or_default();
         let typed = TypedCode::of(&self.keypad);
@@ -800,6 +809,13 @@ const KEYS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 /// The most characters a rating code takes on the keypad: the letter, the longest number's digits and
 /// the check characters (ten).
 const MAX_TYPED: usize = 1 + (TicketNumber::MAX_SEQ.ilog10() as usize + 1) + RatingCode::CHECK_LEN;
+
+/// The range a wait is shown as, as the ticket's status page shows it: only beside an estimate (none
+/// when no counter serves the service, whatever the server sent) and only when it reaches past a
+/// minute; otherwise the estimate alone is shown ("circa 1 minuto", "circa 20 minuti").
+pub fn shown_range(minutes: Option<u32>, range: Option<WaitRange>) -> Option<WaitRange> {
+    minutes.and(range).filter(|r| r.high_minutes > 1)
+}
 
 /// Whether `key` can follow `typed` on the keypad: the first key is the service's letter, any letter;
 /// then only characters a printed code holds (digits and the letters of [`RatingCode::ALPHABET`]),

@@ -397,6 +397,9 @@ impl Kiosk {
                     waiting: s.waiting as i32,
                     wait_minutes: s.wait_minutes.unwrap_or(0) as i32,
                     wait_known: s.wait_minutes.is_some(),
+                    wait_range: s.wait_range.is_some(),
+                    wait_low: s.wait_range.map_or(0, |r| r.low_minutes) as i32,
+                    wait_high: s.wait_range.map_or(0, |r| r.high_minutes) as i32,
                     open: s.open,
                     full: s.full,
                 })
@@ -422,6 +425,9 @@ impl Kiosk {
                 waiting: s.waiting as i32,
                 wait_minutes: s.wait_minutes.unwrap_or(0) as i32,
                 wait_known: s.wait_minutes.is_some(),
+                wait_range: s.wait_range.is_some(),
+                wait_low: s.wait_range.map_or(0, |r| r.low_minutes) as i32,
+                wait_high: s.wait_range.map_or(0, |r| r.high_minutes) as i32,
             });
         }
         if changed(&|o| o.ticket != view.ticket) {
@@ -436,6 +442,9 @@ impl Kiosk {
                 people_ahead: t.people_ahead as i32,
                 wait_minutes: t.wait_minutes.unwrap_or(0) as i32,
                 wait_known: t.wait_minutes.is_some(),
+                wait_range: t.wait_range.is_some(),
+                wait_low: t.wait_range.map_or(0, |r| r.low_minutes) as i32,
+                wait_high: t.wait_range.map_or(0, |r| r.high_minutes) as i32,
                 priority: t.priority,
                 rating_code: t.rating_code.as_str().into(),
                 print: match t.print {

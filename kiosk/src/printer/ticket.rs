@@ -26,9 +26,10 @@ use escpos::printer::Printer;
 use escpos::printer_options::PrinterOptions;
 use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
 
-use turno_shared::api::{IssuedTicket, ServiceView};
+use turno_shared::api::{IssuedTicket, ServiceView, WaitRange};
 use turno_shared::domain::{Priority, RatingCode};
 
+use crate::controller::shown_range;
 use crate::kiosk::TicketSettings;
 use crate::lang::{self, Language};
 
@@ -52,7 +53,8 @@ const RASTER_PIXELS: f32 = 22.0;
 pub struct TicketLabels {
     /// "Persone prima di lei": printed as `{people_ahead}: {n}`.
     pub people_ahead: String,
-    /// "Attesa stimata": printed as `{estimated_wait}: {minutes}` or `{estimated_wait}: {wait_unknown}`.
+    /// "Attesa stimata": printed as `{estimated_wait}: {minutes}` (the `{}` of `minutes` being the
+    /// range `15–25` when there is one, else the estimate) or `{estimated_wait}: {wait_unknown}`.
     pub estimated_wait: String,
     /// "{} min": the `{}` is replaced by the number of minutes (without `{}`, the number goes first).
     pub minutes: String,
@@ -84,6 +86,9 @@ pub struct TicketPrint {
     pub priority: bool,
     pub people_ahead: u32,
     pub estimated_wait_minutes: Option<u32>,
+    /// The range the wait falls in for about 80% of tickets: printed instead of the minutes when
+    /// [`crate::controller::shown_range`] shows it.
+    pub estimated_wait_range: Option<WaitRange>,
     /// Documents to bring; the first [`MAX_DOCUMENTS`] are printed.
     pub documents: Vec<String>,
     /// Payload of the QR code: the ticket's public status page.
@@ -127,6 +132,7 @@ impl TicketPrint {
             priority: issued.ticket.priority == Priority::Priority,
             people_ahead: issued.people_ahead,
             estimated_wait_minutes: issued.estimated_wait_minutes,
+            estimated_wait_range: issued.estimated_wait_range,
             documents: service
                 .documents
                 .iter()
@@ -355,9 +361,19 @@ impl<'t, 'f, 'g> Writer<'t, 'f, 'g> {
         self.number(&t.number)?;
         self.blank()?;
         self.paragraph(&format!("{}: {}", labels.people_ahead, t.people_ahead), Look::NORMAL)?;
-        let wait = match t.estimated_wait_minutes {
-            Some(minutes) if labels.minutes.contains("{}") => labels.minutes.replacen("{}", &minutes.to_string(), 1),
-            Some(minutes) => format!("{minutes} {}", labels.minutes).trim_end().to_owned(),
+        // The range when there is one: "15–25 min" (the dash prints as "-" in the code pages without
+        // it); a plain "-" in a right-to-left language, where only it keeps "15" before "25" (bidi rule W4).
+        let dash = match t.language.parse::<Language>() {
+            Ok(language) if language.is_rtl() => "-",
+            _ => "\u{2013}",
+        };
+        let figure = match shown_range(t.estimated_wait_minutes, t.estimated_wait_range) {
+            Some(range) => Some(format!("{}{dash}{}", range.low_minutes, range.high_minutes)),
+            None => t.estimated_wait_minutes.map(|m| m.to_string()),
+        };
+        let wait = match figure {
+            Some(figure) if labels.minutes.contains("{}") => labels.minutes.replacen("{}", &figure, 1),
+            Some(figure) => format!("{figure} {}", labels.minutes).trim_end().to_owned(),
             None => labels.wait_unknown.clone(),
         };
         self.paragraph(&format!("{}: {wait}", labels.estimated_wait), Look::NORMAL)?;

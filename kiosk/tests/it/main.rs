@@ -14,3 +14,4 @@ mod rtl;
 mod support;
 mod ticket;
 mod unreachable;
+mod wait;

@@ -38,6 +38,7 @@ fn italian_ticket(paper: PaperWidth) -> TicketPrint {
         priority: true,
         people_ahead: 4,
         estimated_wait_minutes: Some(25),
+        estimated_wait_range: None,
         documents: vec![
             "Fototessera recente".into(),
             "Vecchio documento o denuncia di smarrimento".into(),
@@ -408,6 +409,31 @@ fn unknown_wait_and_no_priority() {
     assert!(text.contains("Attesa stimata: non disponibile"), "{text}");
     assert!(!text.contains("Precedenza") && !text.contains("Documenti"), "{text}");
     assert!(printout.lines().all(|line| !line.reverse));
+}
+
+#[test]
+fn the_wait_prints_as_its_range_beside_an_estimate() {
+    let wait_line = |minutes: Option<u32>, range: Option<(u32, u32)>| {
+        let mut ticket = italian_ticket(PaperWidth::Mm58);
+        ticket.estimated_wait_minutes = minutes;
+        ticket.estimated_wait_range = range.map(|(low_minutes, high_minutes)| turno_shared::api::WaitRange {
+            low_minutes,
+            high_minutes,
+        });
+        let printout = decode(&encode_ticket(&ticket));
+        let lines: Vec<String> = printout
+            .lines()
+            .filter(|line| line.text.starts_with("Attesa stimata"))
+            .map(|line| line.text.clone())
+            .collect();
+        assert_eq!(lines.len(), 1, "{printout}");
+        lines[0].clone()
+    };
+    // The en dash prints as "-", which PC858 has.
+    assert_eq!(wait_line(Some(20), Some((15, 25))), "Attesa stimata: 15-25 min");
+    assert_eq!(wait_line(Some(20), None), "Attesa stimata: 20 min");
+    assert_eq!(wait_line(Some(1), Some((0, 1))), "Attesa stimata: 1 min");
+    assert_eq!(wait_line(None, Some((15, 25))), "Attesa stimata: non disponibile");
 }
 
 #[test]
