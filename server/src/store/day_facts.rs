@@ -3,8 +3,6 @@
 //! so that a year's statistics read a few hundred records blobs instead of a million rows. Triggers
 //! delete a day's facts whenever one of its rows changes; the next maintenance pass packs it again.
 
-use std::collections::HashMap;
-
 use rusqlite::{Connection, OptionalExtension, params};
 use turno_shared::domain::{BadReason, Code, Rating, TicketState};
 use turno_shared::stats::{RatingRow, TicketRow, WalkInRow};
@@ -147,10 +145,7 @@ pub trait Visitor {
 /// order, as the tables would (each service's current target wait added to its tickets). Returns the
 /// days it covered, in order: the caller reads the others from the tables.
 pub fn replay(c: &Connection, f: &Filter, v: &mut impl Visitor) -> Result<Vec<String>> {
-    let targets: HashMap<i64, Option<u32>> = c
-        .prepare_cached("SELECT id, target_wait_minutes FROM services")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let targets = rows::service_targets(c)?;
     let mut stmt = c.prepare_cached(
         "SELECT office_day, codes, tickets, walk_ins, ratings FROM day_facts
          WHERE office_day BETWEEN ?1 AND ?2 AND format = ?3 ORDER BY office_day",

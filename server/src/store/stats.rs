@@ -78,12 +78,16 @@ fn secs_between(from: Option<i64>, to: Option<i64>) -> Option<u32> {
     }
 }
 
+/// Each service's target wait, in minutes: a ticket is counted against its service's current target.
+pub(super) fn service_targets(c: &Connection) -> Result<std::collections::HashMap<i64, Option<u32>>> {
+    Ok(c.prepare_cached("SELECT id, target_wait_minutes FROM services")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 /// Every ticket of the filter's days, in issue order.
 pub fn tickets(c: &Connection, f: &Filter, local: &LocalTime, mut each: impl FnMut(TicketRow)) -> Result<()> {
-    let targets: std::collections::HashMap<i64, Option<u32>> = c
-        .prepare_cached("SELECT id, target_wait_minutes FROM services")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let targets = service_targets(c)?;
     // A range that holds a good part of the table's days (a year's half counted beside the other)
     // is read straight through the table, in its order: cheaper than a lookup in the index of days
     // for each row. A shorter one goes through the index.
