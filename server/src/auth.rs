@@ -312,7 +312,7 @@ pub async fn login(state: &AppState, req: LoginRequest, client: IpAddr) -> Resul
 }
 
 /// A hash of no one's password, for unknown usernames to cost the same as known ones.
-fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| hash_password("not a real password").unwrap_or_default())
 }

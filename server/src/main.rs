@@ -334,6 +334,30 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     println!("turno-server listening on {scheme}://{addr}");
     tracing::info!(%addr, db = %config.db.display(), tls = tls.is_some(), group_commit = config.group_commit, "serving");
     tokio::spawn(maintain(state.clone(), Duration::from_secs(30)));
+    let shipping = config.central.is_some();
+    let now_ms = state.store.now().as_millisecond();
+    let switched = state
+        .store
+        .write(move |ctx| turno_server::store::central::set_shipping(ctx.conn, shipping, now_ms))
+        .await
+        .map_err(|e| {
+            format!(
+                "turning shipping to the centre {}: {e}",
+                if shipping { "on" } else { "off" }
+            )
+        })?;
+    match switched {
+        turno_server::store::central::Switched::Unchanged => {}
+        turno_server::store::central::Switched::Off { kept } => {
+            tracing::info!(kept, "shipping to the centre is off: nothing is journaled for it")
+        }
+        turno_server::store::central::Switched::On { journaled } => {
+            tracing::info!(
+                journaled,
+                "shipping to the centre is on: journaled what the centre lacks"
+            )
+        }
+    }
     if let Some(central) = config.central.clone() {
         // In the background: the office never waits for the centre.
         tokio::spawn(turno_server::central::ship::run(state.clone(), central));
@@ -381,6 +405,11 @@ async fn central(command: CentralCommand) -> Result<(), String> {
             display_name,
             office,
         } => {
+            // Signing in finds the username trimmed and in lower case.
+            let username = username.trim().to_lowercase();
+            if username.is_empty() {
+                return Err("give the account a username".into());
+            }
             let pool = db::pool(&pg, 1).map_err(|e| e.to_string())?;
             db::migrate(&pool, None).await.map_err(|e| e.to_string())?;
             let password = turno_server::auth::new_token();

@@ -11,7 +11,9 @@ pub mod stats;
 
 use deadpool_postgres::Pool;
 
-use crate::auth::Hasher;
+use std::sync::Arc;
+
+use crate::auth::{Hasher, LoginLimiter};
 use crate::error::{Error, Result};
 
 /// What the centre's handlers share.
@@ -19,6 +21,8 @@ use crate::error::{Error, Result};
 pub struct CentralState {
     pub pool: Pool,
     pub hasher: Hasher,
+    /// Failed sign-ins, per account and address and per address, as an office counts them.
+    pub limiter: Arc<LoginLimiter>,
     /// The city's name, shown on every page.
     pub city: String,
 }
@@ -39,16 +43,20 @@ pub async fn serve_ready(
     let state = CentralState {
         pool,
         hasher: Hasher::start(),
+        limiter: Arc::default(),
         city,
     };
     let app = crate::pages::backoffice::central::router()
         .with_state(state)
         .layer(tower_http::catch_panic::CatchPanicLayer::new());
     let mut shutdown = shutdown;
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await
-        .map_err(|e| Error::Unavailable(format!("serving: {e}")))
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    })
+    .await
+    .map_err(|e| Error::Unavailable(format!("serving: {e}")))
 }

@@ -1,6 +1,7 @@
 //! SQL of the office's side of shipping to the city's centre: the journal (filled by triggers, see
-//! migration 4) read in order after the durable cursor, each entry with the row it names, as the
-//! statistics count it; and the cursor, advanced once the centre has committed.
+//! migration 4, only while shipping is on) read in order after the durable cursor, each entry with the
+//! row it names, as the statistics count it; the cursor, advanced once the centre has committed, which
+//! prunes what was shipped; and turning shipping on and off.
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -17,14 +18,148 @@ pub fn cursor(c: &Connection) -> Result<i64> {
     )
 }
 
-/// Records that the centre committed everything up to `shipped`; never moves back.
+/// Records that the centre committed everything up to `shipped` (never moving back) and forgets the
+/// shipped entries. The entry at the cursor is kept, so that the journal's ids never start again
+/// below it.
 pub fn advance(c: &Connection, shipped: i64, at_ms: i64) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO central_cursor (id, shipped, at) VALUES (1, ?1, ?2)
          ON CONFLICT (id) DO UPDATE SET shipped = max(shipped, excluded.shipped), at = excluded.at",
     )?
     .execute(rusqlite::params![shipped, at_ms])?;
+    c.prepare_cached("DELETE FROM central_journal WHERE id < (SELECT shipped FROM central_cursor WHERE id = 1)")?
+        .execute([])?;
     Ok(())
+}
+
+/// The journal's triggers, as migration 4 made them: dropped while shipping is off, made again when
+/// it is turned on.
+const TRIGGERS: &[(&str, &str)] = &[
+    (
+        "central_event",
+        "AFTER INSERT ON ticket_events BEGIN INSERT INTO central_journal (kind, ref) VALUES ('event', NEW.id); END",
+    ),
+    (
+        "central_rating",
+        "AFTER INSERT ON ratings BEGIN INSERT INTO central_journal (kind, ref) VALUES ('rating', NEW.ticket_id); END",
+    ),
+    (
+        "central_walk_in",
+        "AFTER INSERT ON walk_ins BEGIN INSERT INTO central_journal (kind, ref) VALUES ('walk_in', NEW.id); END",
+    ),
+    (
+        "central_clerk",
+        "AFTER INSERT ON clerk_events BEGIN INSERT INTO central_journal (kind, ref) VALUES ('clerk', NEW.id); END",
+    ),
+    (
+        "central_service_new",
+        "AFTER INSERT ON services BEGIN INSERT INTO central_journal (kind, ref) VALUES ('service', NEW.id); END",
+    ),
+    (
+        "central_service_changed",
+        "AFTER UPDATE OF code, name, target_wait_minutes ON services
+         BEGIN INSERT INTO central_journal (kind, ref) VALUES ('service', NEW.id); END",
+    ),
+    (
+        "central_counter_new",
+        "AFTER INSERT ON counters BEGIN INSERT INTO central_journal (kind, ref) VALUES ('counter', NEW.id); END",
+    ),
+    (
+        "central_counter_changed",
+        "AFTER UPDATE OF name ON counters BEGIN INSERT INTO central_journal (kind, ref) VALUES ('counter', NEW.id); END",
+    ),
+];
+
+/// What [`set_shipping`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switched {
+    /// Shipping already was as asked.
+    Unchanged,
+    /// Turned off: the triggers are dropped, and the journal keeps only what was never shipped
+    /// (nothing at all if the office never shipped).
+    Off { kept: i64 },
+    /// Turned on: every row the centre lacks is journaled, and the triggers are made again.
+    On { journaled: i64 },
+}
+
+/// Turns the journal on (with `[central]` in the settings) or off (without), in the caller's
+/// transaction. Off, the office journals nothing; it notes the last rows it journaled, so that turning
+/// it on again journals exactly the rows written meanwhile (the centre keys ticket events by journal
+/// id, so none may be journaled twice). An office that never shipped forgets its journal when turned
+/// off, and journals its whole history when turned on. Rows the centre keys by their own ids
+/// (ratings, visits without a ticket, clerks' events, names) are idempotent there.
+pub fn set_shipping(c: &Connection, on: bool, now_ms: i64) -> Result<Switched> {
+    let off: Option<(i64, i64, i64, i64)> = c
+        .query_row(
+            "SELECT event, rating_at, walk_in, clerk FROM central_off WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    match (on, off) {
+        (true, None) | (false, Some(_)) => Ok(Switched::Unchanged),
+        (false, None) => {
+            for (name, _) in TRIGGERS {
+                c.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}"))?;
+            }
+            let shipped = cursor(c)?;
+            let marks = if shipped == 0 {
+                c.execute("DELETE FROM central_journal", [])?;
+                (0, 0, 0, 0)
+            } else {
+                c.execute("DELETE FROM central_journal WHERE id < ?1", [shipped])?;
+                c.query_row(
+                    "SELECT (SELECT coalesce(max(id), 0) FROM ticket_events),
+                            (SELECT coalesce(max(at), 0) FROM ratings),
+                            (SELECT coalesce(max(id), 0) FROM walk_ins),
+                            (SELECT coalesce(max(id), 0) FROM clerk_events)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?
+            };
+            c.execute(
+                "INSERT INTO central_off (id, event, rating_at, walk_in, clerk, since) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![marks.0, marks.1, marks.2, marks.3, now_ms],
+            )?;
+            let kept = c.query_row("SELECT count(*) FROM central_journal WHERE id > ?1", [shipped], |r| {
+                r.get(0)
+            })?;
+            Ok(Switched::Off { kept })
+        }
+        (true, Some((event, rating_at, walk_in, clerk))) => {
+            let before = journal_end(c)?;
+            c.execute_batch(
+                "INSERT INTO central_journal (kind, ref) SELECT 'service', id FROM services ORDER BY id;
+                 INSERT INTO central_journal (kind, ref) SELECT 'counter', id FROM counters ORDER BY id;",
+            )?;
+            // Ratings from the last one journaled on: one of them may be sent again, which the centre
+            // ignores (it keys ratings by ticket), where one given in the same millisecond must not be lost.
+            c.execute(
+                "INSERT INTO central_journal (kind, ref) SELECT 'event', id FROM ticket_events WHERE id > ?1 ORDER BY id",
+                [event],
+            )?;
+            c.execute(
+                "INSERT INTO central_journal (kind, ref)
+                 SELECT 'rating', ticket_id FROM ratings WHERE at >= ?1 ORDER BY at, ticket_id",
+                [rating_at],
+            )?;
+            c.execute(
+                "INSERT INTO central_journal (kind, ref) SELECT 'walk_in', id FROM walk_ins WHERE id > ?1 ORDER BY id",
+                [walk_in],
+            )?;
+            c.execute(
+                "INSERT INTO central_journal (kind, ref) SELECT 'clerk', id FROM clerk_events WHERE id > ?1 ORDER BY id",
+                [clerk],
+            )?;
+            for (name, body) in TRIGGERS {
+                c.execute_batch(&format!("CREATE TRIGGER IF NOT EXISTS {name} {body}"))?;
+            }
+            c.execute("DELETE FROM central_off", [])?;
+            Ok(Switched::On {
+                journaled: journal_end(c)? - before,
+            })
+        }
+    }
 }
 
 /// The journal's last id (what has been written so far).

@@ -319,6 +319,19 @@ BEGIN INSERT INTO central_journal (kind, ref) VALUES ('counter', NEW.id); END;
 CREATE TRIGGER central_counter_changed AFTER UPDATE OF name ON counters
 BEGIN INSERT INTO central_journal (kind, ref) VALUES ('counter', NEW.id); END;
 "#,
+    // 5: shipping to the centre can be off. While it is off the journal's triggers are dropped, so the
+    // office writes nothing for a centre it does not have, and this row says which rows the centre
+    // lacks when shipping is turned on: those after these (see `store::central::set_shipping`).
+    r#"
+CREATE TABLE central_off (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    event INTEGER NOT NULL,
+    rating_at INTEGER NOT NULL,
+    walk_in INTEGER NOT NULL,
+    clerk INTEGER NOT NULL,
+    since INTEGER NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The schema version this code writes.

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod central;
 mod console;
 mod day;
 mod eta;

@@ -17,6 +17,7 @@ const RELEASED: &[(u32, &str)] = &[
     (1, include_str!("../fixtures/schema-v1.sql")),
     (2, include_str!("../fixtures/schema-v2.sql")),
     (3, include_str!("../fixtures/schema-v3.sql")),
+    (4, include_str!("../fixtures/schema-v4.sql")),
 ];
 
 const TABLES: &[&str] = &[
@@ -39,6 +40,9 @@ const TABLES: &[&str] = &[
     "audit_log",
     "forms",
     "notices",
+    // Since version 4.
+    "central_journal",
+    "central_cursor",
 ];
 
 /// The rows of each table of `TABLES` the database has.

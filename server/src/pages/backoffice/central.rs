@@ -4,7 +4,9 @@
 //! for the city. The same frame, styles and charts as an office's back office; a JSON API beside the
 //! pages (`/api/v1/central/*`) with the same sign-in. An account bound to an office sees only it.
 
-use axum::extract::{FromRequestParts, Query, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -105,38 +107,55 @@ struct Credentials {
     password: String,
 }
 
-/// Checks the credentials; on success opens a session and returns its token.
-async fn sign_in(state: &CentralState, c: Credentials) -> Result<(Account, String), Error> {
-    if c.username.trim().is_empty() || c.password.is_empty() {
+/// Checks the credentials (throttled as an office throttles its sign-ins; an unknown username costs
+/// the same hash as a known one); on success opens a session and returns its token.
+async fn sign_in(state: &CentralState, c: Credentials, client: IpAddr) -> Result<(Account, String), Error> {
+    let username = c.username.trim().to_lowercase();
+    if username.is_empty() || c.password.is_empty() {
         return Err(Error::invalid("give a username and a password"));
     }
-    let found = db::account_hash(&state.pool, c.username.trim()).await?;
+    let attempt = state.limiter.attempt(&username, client)?;
+    let found = db::account_hash(&state.pool, &username).await?;
     let password = c.password;
-    let ok = match &found {
-        Some((_, hash)) => {
-            let hash = hash.clone();
-            state
-                .hasher
-                .run(move || auth::verify_password(&password, &hash))
-                .await?
-        }
-        None => false,
-    };
+    let hash = found
+        .as_ref()
+        .map_or_else(|| auth::dummy_hash().to_owned(), |(_, hash)| hash.clone());
+    let ok = state
+        .hasher
+        .run(move || auth::verify_password(&password, &hash))
+        .await?;
     let Some((account, _)) = found.filter(|_| ok) else {
+        drop(attempt);
         return Err(Error::Unauthenticated);
     };
+    attempt.succeeded();
     let token = auth::new_token();
     db::create_session(&state.pool, &auth::token_hash(&token), &account.username, 12).await?;
     Ok((account, token))
+}
+
+/// The client's address: the peer's (requests that did not come over a socket come from nowhere).
+struct Client(IpAddr);
+
+impl FromRequestParts<CentralState> for Client {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &CentralState) -> Result<Self, Response> {
+        Ok(Client(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip()),
+        ))
+    }
 }
 
 async fn login_page(State(state): State<CentralState>) -> Response {
     login_form(&state, StatusCode::OK, "", None)
 }
 
-async fn login(State(state): State<CentralState>, form: axum::Form<Credentials>) -> Response {
+async fn login(State(state): State<CentralState>, Client(client): Client, form: axum::Form<Credentials>) -> Response {
     let username = form.0.username.clone();
-    match sign_in(&state, form.0).await {
+    match sign_in(&state, form.0, client).await {
         Ok((_, token)) => {
             let mut response = Redirect::to("/backoffice").into_response();
             let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
@@ -151,6 +170,17 @@ async fn login(State(state): State<CentralState>, form: axum::Form<Credentials>)
             &username,
             Some("Nome utente o password non corretti."),
         ),
+        Err(Error::TooManyAttempts { retry_after_secs }) => {
+            let why = format!(
+                "Troppi tentativi non riusciti: riprovi tra {} minuti.",
+                retry_after_secs.div_ceil(60).max(1)
+            );
+            let mut response = login_form(&state, StatusCode::TOO_MANY_REQUESTS, &username, Some(&why));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response
+        }
         Err(e @ Error::BadRequest { .. }) => {
             let _ = e;
             login_form(
@@ -618,8 +648,8 @@ pub async fn report_csv(state: &CentralState, only: Option<&str>, from: &str, to
 
 // ----- the JSON API -----
 
-async fn api_login(State(state): State<CentralState>, Json(c): Json<Credentials>) -> Response {
-    match sign_in(&state, c).await {
+async fn api_login(State(state): State<CentralState>, Client(client): Client, Json(c): Json<Credentials>) -> Response {
+    match sign_in(&state, c, client).await {
         Ok((account, token)) => Json(serde_json::json!({
             "token": token,
             "username": account.username,
