@@ -4,7 +4,7 @@ mod backoffice_admin;
 mod backoffice_dashboard;
 mod board;
 mod central;
-mod central_signin;
+mod central_accounts;
 mod concurrency;
 mod contract;
 mod crash;

@@ -825,3 +825,82 @@ pub async fn session_account(pool: &Pool, token_hash: &str) -> Result<Option<Acc
         office: r.get(2),
     }))
 }
+
+/// An account as the accounts page lists it.
+pub struct AccountRow {
+    pub account: Account,
+    pub active: bool,
+    /// Sessions not yet expired.
+    pub sessions: i64,
+}
+
+/// Every account, city-wide ones first, then by office and username.
+pub async fn accounts(pool: &Pool) -> Result<Vec<AccountRow>> {
+    let c = pool.get().await?;
+    let rows = c
+        .query(
+            "SELECT a.username, a.display_name, a.office, a.active,
+                    (SELECT count(*) FROM sessions s WHERE s.username = a.username AND s.expires_at > now())
+             FROM accounts a ORDER BY a.office NULLS FIRST, a.username",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AccountRow {
+            account: Account {
+                username: r.get(0),
+                display_name: r.get(1),
+                office: r.get(2),
+            },
+            active: r.get(3),
+            sessions: r.get(4),
+        })
+        .collect())
+}
+
+/// Creates an account (its password already hashed); false when the username is taken.
+pub async fn create_account(pool: &Pool, a: &Account, password_hash: &str) -> Result<bool> {
+    let c = pool.get().await?;
+    Ok(c.execute(
+        "INSERT INTO accounts (username, display_name, password_hash, office, active) VALUES ($1, $2, $3, $4, true)
+         ON CONFLICT (username) DO NOTHING",
+        &[&a.username, &a.display_name, &password_hash, &a.office],
+    )
+    .await?
+        == 1)
+}
+
+/// Gives an account a new password and ends its sessions; false when there is no such account.
+pub async fn set_password(pool: &Pool, username: &str, password_hash: &str) -> Result<bool> {
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    let found = tx
+        .execute(
+            "UPDATE accounts SET password_hash = $2 WHERE username = $1",
+            &[&username, &password_hash],
+        )
+        .await?;
+    tx.execute("DELETE FROM sessions WHERE username = $1", &[&username])
+        .await?;
+    tx.commit().await?;
+    Ok(found == 1)
+}
+
+/// Turns an account on or off (off ends its sessions); false when there is no such account.
+pub async fn set_active(pool: &Pool, username: &str, active: bool) -> Result<bool> {
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    let found = tx
+        .execute(
+            "UPDATE accounts SET active = $2 WHERE username = $1",
+            &[&username, &active],
+        )
+        .await?;
+    if !active {
+        tx.execute("DELETE FROM sessions WHERE username = $1", &[&username])
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(found == 1)
+}

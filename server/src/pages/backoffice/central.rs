@@ -36,6 +36,7 @@ pub fn router() -> Router<CentralState> {
         .route("/api/v1/central/offices", axum::routing::get(api_offices))
         .route("/api/v1/central/stats", axum::routing::get(api_stats))
         .route("/assets/{*file}", axum::routing::get(super::super::asset))
+        .merge(super::central_accounts::router())
         .layer(axum::middleware::from_fn(super::same_origin_posts))
 }
 
@@ -78,11 +79,14 @@ impl Signed {
     }
 }
 
-fn page(state: &CentralState, me: Option<&Account>, title: &str, current: &str, body: Markup) -> Markup {
-    let sections = [
+pub(super) fn page(state: &CentralState, me: Option<&Account>, title: &str, current: &str, body: Markup) -> Markup {
+    let mut sections = vec![
         ("/backoffice", "Uffici a confronto", current == "overview"),
         ("/backoffice/stats", "Statistiche", current == "stats"),
     ];
+    if me.is_some_and(|a| a.office.is_none()) {
+        sections.push(("/backoffice/accounts", "Account", current == "accounts"));
+    }
     frame(
         &Frame {
             site: "Back office cittadino",

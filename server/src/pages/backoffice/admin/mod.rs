@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
 // ----- what a form posted -----
 
 /// The fields a form posted, in order (a name may repeat).
+#[derive(Default)]
 pub(super) struct Posted(Vec<(String, String)>);
 
 /// The body of an `application/x-www-form-urlencoded` post; a body that is not one gets the page
