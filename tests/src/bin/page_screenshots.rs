@@ -4,7 +4,10 @@
 //! `ticket-page-waiting.png`, `ticket-page-called.png`, `ticket-page-rating.png` (390×844, Italian);
 //! and the back office at 1366×768 (a clerk's or analyst's PC), signed in through its form:
 //! `backoffice-dashboard.png`, `backoffice-service-edit.png` (a service's editing page, its sheet
-//! just edited, with the preview as kiosk and ticket page show it) and `backoffice-audit.png`.
+//! just edited, with the preview as kiosk and ticket page show it) and `backoffice-audit.png`; and the
+//! city's centre at 1366×768, on a throwaway PostgreSQL with three demo offices shipping to it:
+//! `central-overview.png` (the offices side by side), `central-stats.png` (the city's statistics) and
+//! `central-accounts.png` (the accounts page, a password just made).
 //!
 //! `cargo build -p turno-server && cargo run -p turno-tests --bin turno-page-screenshots -- --out docs/screenshots`
 
@@ -17,6 +20,7 @@ use turno_shared::client::Client;
 use turno_shared::domain::{PauseReason, Priority};
 use turno_tests::ServerProcess;
 use turno_tests::browser::Browser;
+use turno_tests::pg::{CentralProcess, Postgres};
 
 #[derive(Parser)]
 #[command(name = "turno-page-screenshots")]
@@ -24,6 +28,9 @@ struct Args {
     /// Where the PNG files go.
     #[arg(long, default_value = "docs/screenshots")]
     out: PathBuf,
+    /// Only the city's centre's pages.
+    #[arg(long)]
+    only_centre: bool,
 }
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -98,6 +105,10 @@ async fn settle(browser: &Browser) {
 async fn main() {
     let args = Args::parse();
     std::fs::create_dir_all(&args.out).expect("the output folder");
+    if args.only_centre {
+        centre(&args.out).await;
+        return;
+    }
     let dir = tempfile::tempdir().expect("a temp directory");
     let server = tokio::task::block_in_place(|| ServerProcess::start(dir.path(), &[]));
     let login = |user: &'static str, password: &'static str| {
@@ -192,6 +203,7 @@ async fn main() {
     drop(browser);
 
     backoffice(&url, &args.out).await;
+    centre(&args.out).await;
 
     // The ticket page on a phone: waiting, called, then the rating.
     let mine = scene.issue('A', Priority::Normal).await;
@@ -331,4 +343,119 @@ async fn backoffice(url: &str, out: &std::path::Path) {
         )
         .await;
     shot("backoffice-audit").await;
+}
+
+/// The city's centre at 1366×768: three demo offices with a month of history ship to a throwaway
+/// PostgreSQL; a city account signs in through the form; the offices side by side, the city's
+/// statistics, and the accounts page with an office's account just made.
+async fn centre(out: &std::path::Path) {
+    let dir = tempfile::tempdir().expect("a temp directory");
+    let pg = tokio::task::block_in_place(Postgres::start);
+    let url = pg.create_database("city");
+    let centre = tokio::task::block_in_place(|| CentralProcess::start(&url, dir.path()));
+    let mut offices = Vec::new();
+    for (code, name, days) in [
+        ("anagrafe-nord", "Anagrafe Nord", 30),
+        ("anagrafe-sud", "Anagrafe Sud", 30),
+        ("tributi", "Ufficio Tributi", 30),
+    ] {
+        let d = dir.path().join(code);
+        std::fs::create_dir(&d).expect("the office's folder");
+        let config = d.join("office.toml");
+        std::fs::write(
+            &config,
+            format!("office_name = \"{name}\"\n\n[central]\nurl = \"{url}\"\noffice = \"{code}\"\n"),
+        )
+        .expect("the office's settings");
+        let days = days.to_string();
+        offices.push(tokio::task::block_in_place(|| {
+            ServerProcess::start_plain(
+                &d,
+                &["--demo", "--history-days", &days, "--config", config.to_str().unwrap()],
+            )
+        }));
+    }
+    let password = centre.account("citta", None);
+    let api = centre.api("citta", &password).await;
+    // Every office shipped all it had (nothing left on its way).
+    let start = std::time::Instant::now();
+    loop {
+        let (_, body) = api.get("offices", &[]).await;
+        let shipped = body["offices"].as_array().map_or(0, |a| {
+            a.iter()
+                .filter(|o| o["shipped"].as_i64() > Some(0) && o["backlog"].as_i64() == Some(0))
+                .count()
+        });
+        if shipped == offices.len() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(180),
+            "the offices did not ship: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    let browser = Browser::start(1366, 768).await;
+    browser.viewport(1366, 768, false).await;
+    browser.goto(&format!("{}/backoffice/login", centre.url)).await;
+    browser
+        .wait_for(
+            "the sign-in form",
+            PATIENCE,
+            "return document.querySelector('#username')",
+        )
+        .await;
+    browser
+        .eval_with(
+            "document.querySelector('#username').value = 'citta';
+             document.querySelector('#password').value = arguments[0];",
+            serde_json::json!([password]),
+        )
+        .await
+        .expect("the form takes the credentials");
+    browser.click("form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the offices side by side",
+            PATIENCE,
+            "return location.pathname === '/backoffice' && document.querySelector('table')",
+        )
+        .await;
+    let shot = |name: &'static str| {
+        let browser = &browser;
+        let path = out.join(format!("{name}.png"));
+        async move {
+            settle(browser).await;
+            browser.save_screenshot(&path).await;
+            println!("{}", path.display());
+        }
+    };
+    shot("central-overview").await;
+    browser.goto(&format!("{}/backoffice/stats", centre.url)).await;
+    browser
+        .wait_for("the statistics", PATIENCE, "return document.querySelector('table')")
+        .await;
+    shot("central-stats").await;
+    browser.goto(&format!("{}/backoffice/accounts", centre.url)).await;
+    browser
+        .wait_for("the accounts", PATIENCE, "return document.querySelector('#f-username')")
+        .await;
+    browser
+        .eval(
+            "document.querySelector('#f-username').value = 'nord.bo';
+             document.querySelector('#f-display-name').value = 'Back office Anagrafe Nord';
+             document.querySelector('#f-office').value = 'anagrafe-nord';
+             window.turnoBefore = true;
+             document.querySelector('form.bo-form button.bo-btn-primary').click();",
+        )
+        .await;
+    browser
+        .wait_for(
+            "the password made",
+            PATIENCE,
+            "return !window.turnoBefore && document.querySelector('#new-password')",
+        )
+        .await;
+    shot("central-accounts").await;
 }
