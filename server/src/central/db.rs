@@ -489,6 +489,15 @@ pub async fn offices(pool: &Pool, only: Option<&str>) -> Result<Vec<OfficeLag>> 
         .collect())
 }
 
+/// A service's name as the centre shows it: in Italian, from the names in every language the office
+/// ships (as it keeps them: a JSON object by language); a name that is not one is shown as it is.
+fn reference_name(shipped: &str) -> String {
+    serde_json::from_str::<turno_shared::api::Localized>(shipped).map_or_else(
+        |_| shipped.to_owned(),
+        |l| l.get(turno_shared::api::REFERENCE_LANGUAGE).to_owned(),
+    )
+}
+
 /// A service's or counter's name at an office.
 pub async fn names(pool: &Pool, office: &str) -> Result<(Vec<(i64, String, String)>, Vec<(i64, String)>)> {
     let c = pool.get().await?;
@@ -499,7 +508,7 @@ pub async fn names(pool: &Pool, office: &str) -> Result<(Vec<(i64, String, Strin
         )
         .await?
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .map(|r| (r.get(0), r.get(1), reference_name(r.get(2))))
         .collect();
     let counters = c
         .query(
@@ -903,4 +912,17 @@ pub async fn set_active(pool: &Pool, username: &str, active: bool) -> Result<boo
     }
     tx.commit().await?;
     Ok(found == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn services_are_named_in_italian() {
+        assert_eq!(
+            super::reference_name(r#"{"en":"Registry office","it":"Anagrafe – Carta d'identità"}"#),
+            "Anagrafe – Carta d'identità"
+        );
+        assert_eq!(super::reference_name(r#"{"en":"Registry office"}"#), "Registry office");
+        assert_eq!(super::reference_name("Tributi"), "Tributi");
+    }
 }
