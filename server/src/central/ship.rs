@@ -84,6 +84,8 @@ async fn step(
     let after = match *cursor {
         Some(c) => c,
         None => {
+            let now = state.store.now().as_millisecond();
+            state.store.write(move |ctx| journal::started(ctx.conn, now)).await?;
             let c = state.store.read(journal::cursor).await?;
             *cursor = Some(c);
             c

@@ -18,6 +18,14 @@ pub fn cursor(c: &Connection) -> Result<i64> {
     )
 }
 
+/// Records that shipping has started (a cursor at 0 if there was none): from then on, batches may
+/// have reached the centre, so turning shipping off keeps the journal (see [`set_shipping`]).
+pub fn started(c: &Connection, at_ms: i64) -> Result<()> {
+    c.prepare_cached("INSERT INTO central_cursor (id, shipped, at) VALUES (1, 0, ?1) ON CONFLICT (id) DO NOTHING")?
+        .execute([at_ms])?;
+    Ok(())
+}
+
 /// Records that the centre committed everything up to `shipped` (never moving back) and forgets the
 /// shipped entries. The entry at the cursor is kept, so that the journal's ids never start again
 /// below it.
@@ -85,9 +93,10 @@ pub enum Switched {
 /// Turns the journal on (with `[central]` in the settings) or off (without), in the caller's
 /// transaction. Off, the office journals nothing; it notes the last rows it journaled, so that turning
 /// it on again journals exactly the rows written meanwhile (the centre keys ticket events by journal
-/// id, so none may be journaled twice). An office that never shipped forgets its journal when turned
-/// off, and journals its whole history when turned on. Rows the centre keys by their own ids
-/// (ratings, visits without a ticket, clerks' events, names) are idempotent there.
+/// id, so none may be journaled twice: what was journaled and not yet shipped is kept, and shipped as
+/// it was). An office that never started shipping (no cursor: no batch can have reached a centre)
+/// forgets its journal when turned off, and journals its whole history when turned on. Rows the centre
+/// keys by their own ids (ratings, visits without a ticket, clerks' events, names) are idempotent there.
 pub fn set_shipping(c: &Connection, on: bool, now_ms: i64) -> Result<Switched> {
     let off: Option<(i64, i64, i64, i64)> = c
         .query_row(
@@ -102,8 +111,11 @@ pub fn set_shipping(c: &Connection, on: bool, now_ms: i64) -> Result<Switched> {
             for (name, _) in TRIGGERS {
                 c.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}"))?;
             }
-            let shipped = cursor(c)?;
-            let marks = if shipped == 0 {
+            let started: Option<i64> = c
+                .query_row("SELECT shipped FROM central_cursor WHERE id = 1", [], |r| r.get(0))
+                .optional()?;
+            let shipped = started.unwrap_or(0);
+            let marks = if started.is_none() {
                 c.execute("DELETE FROM central_journal", [])?;
                 (0, 0, 0, 0)
             } else {

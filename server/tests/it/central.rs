@@ -186,3 +186,26 @@ async fn every_ticket_event_is_shipped_once_across_shipping_turned_off_and_on() 
     assert!(!next.is_empty());
     assert!(next.iter().all(|e| !once.contains(e)));
 }
+
+#[tokio::test]
+async fn an_office_that_started_shipping_keeps_its_unshipped_journal_when_turned_off() {
+    let office = TestOffice::new().await;
+    let clerk = office.clerk_at("mrossi", 1).await;
+    work(&office, &clerk).await;
+    let journal = count(&office, "SELECT count(*) FROM central_journal").await;
+    // The shipper started: a batch may have reached the centre with its answer lost.
+    office
+        .state
+        .store
+        .write(|ctx| central::started(ctx.conn, 1))
+        .await
+        .unwrap();
+    assert_eq!(count(&office, "SELECT shipped FROM central_cursor").await, 0);
+    assert_eq!(switch(&office, false).await, Switched::Off { kept: journal });
+    work(&office, &clerk).await;
+    assert!(matches!(switch(&office, true).await, Switched::On { .. }));
+    let shipped = ship(&office, 1_000_000).await;
+    let once: BTreeSet<i64> = shipped.iter().copied().collect();
+    assert_eq!(once.len(), shipped.len(), "a ticket event journaled twice");
+    assert_eq!(once, all_events(&office).await, "a ticket event never journaled");
+}
