@@ -300,9 +300,8 @@ fn the_welcome_button_starts_the_voice_and_touched_buttons_are_read() {
     assert!(recorder.said().is_empty(), "nothing is said before the mode is on");
     ui.tap("Guida vocale");
     assert!(ui.view().spoken);
-    assert_eq!(
+    assert!(
         ui.window().global::<KioskAdapter>().get_spoken(),
-        true,
         "the button shows the mode on"
     );
     assert_eq!(
