@@ -142,11 +142,7 @@ impl Espeak {
                 return false;
             }
         };
-        let mut errors = String::new();
-        if let Some(mut stderr) = child.stderr.take() {
-            // The process has ended: its standard error is closed, and short.
-            let _ = stderr.read_to_string(&mut errors);
-        }
+        let errors = child.stderr.take().map(read_ended).unwrap_or_default();
         state.child = None;
         // espeak-ng ends with success even when no sound device opened; it says so on standard error.
         let last = errors.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
@@ -159,6 +155,30 @@ impl Espeak {
         }
         false
     }
+}
+
+/// What an ended process left on its standard error. Read without blocking: a sound server the voice started
+/// may still hold the pipe open, and the UI thread must never wait for it.
+fn read_ended(mut stderr: std::process::ChildStderr) -> String {
+    use std::os::fd::AsRawFd;
+    let fd = stderr.as_raw_fd();
+    // SAFETY: fcntl on a descriptor this process owns, only adding O_NONBLOCK to its flags.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
+            return String::new();
+        }
+    }
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // Everything the ended process wrote is in the pipe already; stop at its end or when it is empty.
+    while bytes.len() < 64 * 1024 {
+        match stderr.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn not_started(e: &std::io::Error) -> String {

@@ -541,3 +541,28 @@ fn a_missing_or_failing_voice_is_reported_not_a_panic() {
         Some("espeak-ng could not play: error: No such file or directory")
     );
 }
+
+/// A sound server the voice starts may keep its standard error open after it ends: the kiosk must not wait
+/// for it (the UI thread looks at the voice four times a second).
+#[test]
+fn an_ended_voice_is_read_without_waiting_for_what_it_left_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = fake_program(
+        dir.path(),
+        "sleep 90 >&2 &\necho 'error: No such file or directory' >&2\nexit 0",
+    );
+    let espeak = Espeak::new(&program);
+    espeak.say(Language::Italian, "Benvenuti");
+    let start = Instant::now();
+    wait_silent(&espeak);
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "waited {:?}",
+        start.elapsed()
+    );
+    assert!(
+        espeak.problem().unwrap().contains("could not play"),
+        "{:?}",
+        espeak.problem()
+    );
+}
