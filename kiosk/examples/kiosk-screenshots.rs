@@ -41,6 +41,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut screens = fixtures::screens();
     screens.push(("idle-warning", vec![Input::TakeNumber, Input::OpenService(1)]));
+    // The welcome screen with the spoken mode on: its button lit.
+    screens.push(("welcome-spoken", vec![Input::ToggleSpeech]));
     const PORTRAIT: (&str, u32, u32) = ("portrait", 1080, 1920);
     const LANDSCAPE: (&str, u32, u32) = ("landscape", 1920, 1080);
     let large_screens = ["welcome", "info", "priority", "ticket-not-printed", "rate-faces"];

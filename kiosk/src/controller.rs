@@ -8,6 +8,7 @@ use turno_shared::api::{ErrorCode, IssueRequest, IssuedTicket, OfficeView, Ratin
 use turno_shared::domain::{BadReason, Priority, Rating, RatingCode, TicketNumber};
 
 use crate::lang::{self, Language};
+use crate::speech::{Phrase, sentences as say};
 
 /// The shortest idle timeout the kiosk accepts: an elderly visitor reading a sheet needs time.
 pub const MIN_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -17,6 +18,8 @@ pub const MIN_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Timing {
     /// No touch for this long on any screen but Welcome: back to Welcome, in Italian.
     pub idle_timeout: Duration,
+    /// The same in spoken mode, counted from the end of what was said: listening takes longer than reading.
+    pub spoken_idle_timeout: Duration,
     /// The warning shows this long before the idle timeout.
     pub idle_warning: Duration,
     /// The printed ticket stays on screen this long.
@@ -37,6 +40,7 @@ impl Timing {
         let idle_timeout = idle_timeout.max(MIN_IDLE_TIMEOUT);
         Self {
             idle_timeout,
+            spoken_idle_timeout: (idle_timeout * 2).max(Duration::from_secs(120)),
             idle_warning: Duration::from_secs(15),
             ticket_shown: Duration::from_secs(12),
             unprinted_ticket_shown: idle_timeout,
@@ -113,6 +117,8 @@ pub enum Input {
     RateVisit,
     /// Large text on or off, for this visit.
     ToggleLargeText,
+    /// Spoken mode on or off, for this visit.
+    ToggleSpeech,
     ChooseLanguage(Language),
     OpenService(i64),
     GetTicket,
@@ -135,6 +141,8 @@ pub enum Input {
         ok: bool,
     },
     Rated(Result<(), Failure>),
+    /// The voice started or stopped saying something (the idle timer waits while it speaks).
+    Speaking(bool),
 }
 
 /// What the controller asks the outside world to do.
@@ -150,6 +158,13 @@ pub enum Effect {
     Rate(RatingRequest),
     /// Show the screens in this language from now on.
     SelectLanguage(Language),
+    /// Say this aloud in `language`'s voice (spoken mode), interrupting what was being said.
+    Say {
+        language: Language,
+        phrases: Vec<Phrase>,
+    },
+    /// Stop saying anything (the spoken mode ended).
+    StopSpeaking,
 }
 
 /// A service as its tile shows it.
@@ -207,6 +222,8 @@ pub struct View {
     pub language: Language,
     /// Large-text mode, for this visit.
     pub large_text: bool,
+    /// Spoken mode, for this visit.
+    pub spoken: bool,
     pub office_name: String,
     pub services: Vec<TileView>,
     pub sheet: SheetView,
@@ -270,6 +287,14 @@ pub struct Controller {
     /// Where a service's text missing in the chosen language is looked for next (then Italian).
     fallbacks: Vec<Language>,
     large_text: bool,
+    /// Spoken mode: each screen and each touched button is read aloud.
+    spoken: bool,
+    /// The voice is saying something now.
+    speaking: bool,
+    /// When the voice last spoke: the idle timer counts from here or from the last touch, whichever is later.
+    quiet_since: Instant,
+    /// The idle warning has been said (spoken mode), once each time it shows.
+    warning_said: bool,
     office: Option<OfficeView>,
     loading: bool,
     last_load: Option<Instant>,
@@ -295,6 +320,10 @@ impl Controller {
             language: Language::Italian,
             fallbacks: vec![Language::English],
             large_text: false,
+            spoken: false,
+            speaking: false,
+            quiet_since: now,
+            warning_said: false,
             office: None,
             loading: false,
             last_load: None,
@@ -375,6 +404,7 @@ impl Controller {
         if new_visitor {
             self.ticket = None;
             self.large_text = false;
+            self.spoken = false;
         }
         if new_visitor && self.language != Language::Italian {
             self.language = Language::Italian;
@@ -383,11 +413,249 @@ impl Controller {
         Vec::new()
     }
 
-    /// Handles one input at `now`.
+    /// Handles one input at `now`; in spoken mode, says the button touched and the screen it leads to.
     pub fn handle(&mut self, input: Input, now: Instant) -> Vec<Effect> {
+        let before = (
+            self.spoken,
+            self.screen,
+            self.language,
+            self.ticket.as_ref().map(|t| t.print),
+        );
+        let touched = if self.spoken { self.touched(&input) } else { Vec::new() };
+        let toggled_speech = matches!(input, Input::ToggleSpeech);
+        let mut effects = self.apply(input, now);
+        let (was_spoken, screen, language, print) = before;
+        if toggled_speech && was_spoken != self.spoken {
+            let mut phrases = Vec::new();
+            if self.spoken {
+                phrases.push(Phrase::Say(say::SPEECH_ON));
+                phrases.extend(self.screen_phrases());
+            } else {
+                phrases.push(Phrase::Say(say::SPEECH_OFF));
+            }
+            effects.push(self.say(phrases));
+        } else if self.spoken {
+            let changed =
+                screen != self.screen || language != self.language || print != self.ticket.as_ref().map(|t| t.print);
+            let mut phrases = touched;
+            if changed {
+                phrases.extend(self.screen_phrases());
+            }
+            if !phrases.is_empty() {
+                effects.push(self.say(phrases));
+            }
+        } else if was_spoken {
+            // The visit ended with this touch ("Fine"): its button is the last thing said, in the citizen's
+            // language, before the screens go back to Italian.
+            effects.insert(
+                0,
+                if touched.is_empty() {
+                    Effect::StopSpeaking
+                } else {
+                    Effect::Say {
+                        language,
+                        phrases: touched,
+                    }
+                },
+            );
+        }
+        effects
+    }
+
+    fn say(&self, phrases: Vec<Phrase>) -> Effect {
+        Effect::Say {
+            language: self.language,
+            phrases,
+        }
+    }
+
+    /// What a touch says in spoken mode, looked at before it acts: the touched button's label (or the key
+    /// typed). A service's tile says nothing of its own: the sheet it opens starts with its name.
+    fn touched(&self, input: &Input) -> Vec<Phrase> {
+        let sentence = match input {
+            Input::TakeNumber | Input::GetTicket => say::TAKE_NUMBER,
+            Input::RateVisit if self.screen == Screen::RateRefused => say::RETRY,
+            Input::RateVisit => say::RATE_SERVICE,
+            Input::ToggleLargeText if self.large_text => say::LARGE_TEXT_OFF,
+            Input::ToggleLargeText => say::LARGE_TEXT_ON,
+            Input::ChooseLanguage(language) => return vec![Phrase::Text(language.native_name().to_owned())],
+            Input::ChoosePriority(false) => say::NO,
+            Input::ChoosePriority(true) => say::YES_PRIORITY,
+            Input::Back => say::BACK,
+            Input::Home if self.screen == Screen::Ticket => say::DONE,
+            Input::Home => say::HOME,
+            Input::StillHere => say::YES_CONTINUE,
+            Input::Keypad(c) => {
+                let c = c.to_ascii_uppercase();
+                return if self.screen == Screen::RateCode && keypad_takes(&self.keypad, c) {
+                    vec![Phrase::Code(c.to_string())]
+                } else {
+                    Vec::new()
+                };
+            }
+            Input::KeypadDelete => say::DELETE,
+            Input::SubmitCode => say::NEXT,
+            Input::Rate(Rating::Good) => say::GOOD,
+            Input::Rate(Rating::Neutral) => say::SO_SO,
+            Input::Rate(Rating::Bad) => say::BAD,
+            Input::Reason(reason) => reason_sentence(*reason),
+            Input::ToggleSpeech
+            | Input::OpenService(_)
+            | Input::KeyTyped(_)
+            | Input::OfficeLoaded(_)
+            | Input::Issued(_)
+            | Input::Printed { .. }
+            | Input::Rated(_)
+            | Input::Speaking(_) => return Vec::new(),
+        };
+        vec![Phrase::Say(sentence)]
+    }
+
+    /// What the screen shown now says in spoken mode: its title and texts, and the choices it offers.
+    pub fn screen_phrases(&self) -> Vec<Phrase> {
+        let text = |t: &turno_shared::api::Localized| Phrase::Text(self.text(t).to_owned());
+        let sentences = |list: &[crate::speech::Sentence]| list.iter().map(|s| Phrase::Say(*s)).collect::<Vec<_>>();
+        let mut out = Vec::new();
+        match self.screen {
+            Screen::Welcome => out.extend(sentences(&[
+                say::WELCOME,
+                say::TOUCH_TO_START,
+                say::TAKE_NUMBER,
+                say::RATE_SERVICE,
+            ])),
+            Screen::Services => {
+                out.extend(sentences(&[say::CHOOSE_SERVICE, say::TOUCH_SERVICE]));
+                for service in self.office.iter().flat_map(|o| &o.services) {
+                    out.push(text(&service.name));
+                    if !service.open {
+                        out.push(Phrase::Say(say::CLOSED_NOW));
+                    } else if service.full {
+                        out.push(Phrase::Say(say::NO_NUMBERS_LEFT));
+                    } else {
+                        out.push(Phrase::Waiting(service.waiting));
+                        out.push(Phrase::Wait {
+                            minutes: service.estimated_wait_minutes,
+                            range: shown_range(service.estimated_wait_minutes, service.estimated_wait_range),
+                        });
+                    }
+                }
+            }
+            Screen::Info => {
+                if let Some(service) = self.selected.and_then(|id| self.service(id)) {
+                    out.push(text(&service.name));
+                    out.push(text(&service.info));
+                    out.push(Phrase::Waiting(service.waiting));
+                    out.push(Phrase::Wait {
+                        minutes: service.estimated_wait_minutes,
+                        range: shown_range(service.estimated_wait_minutes, service.estimated_wait_range),
+                    });
+                    out.push(Phrase::Say(say::DOCUMENTS));
+                    out.extend(service.documents.iter().map(text));
+                    if service.documents.is_empty() {
+                        out.push(Phrase::Say(say::NO_DOCUMENTS));
+                    }
+                    out.push(Phrase::Say(say::TAKE_NUMBER));
+                }
+            }
+            Screen::Priority => {
+                out.push(Phrase::Say(say::PRIORITY_QUESTION));
+                if let Some(service) = self.selected.and_then(|id| self.service(id)) {
+                    out.push(text(&service.name));
+                }
+                out.extend(sentences(&[
+                    say::PRIORITY_WHO,
+                    say::PRIORITY_DISABLED,
+                    say::PRIORITY_PREGNANT,
+                    say::PRIORITY_CHILDREN,
+                    say::PRIORITY_ELDERLY,
+                    say::NO,
+                    say::YES_PRIORITY,
+                ]));
+            }
+            Screen::Ticket => {
+                let Some(ticket) = &self.ticket else {
+                    return out;
+                };
+                // While it prints, only that: the whole ticket is said once the printer has answered, so that
+                // its answer does not cut the number short.
+                let banner = match ticket.print {
+                    PrintState::Printing => return vec![Phrase::Say(say::PRINTING)],
+                    PrintState::Printed => say::TAKE_TICKET,
+                    PrintState::Failed => say::NOTE_NUMBER,
+                };
+                out.push(Phrase::Say(banner));
+                out.push(Phrase::Say(say::YOUR_NUMBER));
+                out.push(Phrase::Code(ticket.number.clone()));
+                out.push(Phrase::Text(ticket.service.clone()));
+                if ticket.priority {
+                    out.push(Phrase::Say(say::WITH_PRIORITY));
+                }
+                out.push(Phrase::PeopleAhead(ticket.people_ahead));
+                out.push(Phrase::Wait {
+                    minutes: ticket.wait_minutes,
+                    range: ticket.wait_range,
+                });
+                if ticket.print == PrintState::Failed {
+                    out.extend(sentences(&[say::PRINTER_DOWN, say::SCAN_QR]));
+                    if !ticket.rating_code.is_empty() {
+                        out.push(Phrase::Say(say::RATING_CODE));
+                        out.push(Phrase::Code(ticket.rating_code.clone()));
+                    }
+                    out.push(Phrase::Say(say::DONE));
+                } else {
+                    out.push(Phrase::Say(say::TOUCH_TO_END));
+                }
+            }
+            Screen::RateCode => out.extend(sentences(&[say::RATE_TITLE, say::SCAN_BARCODE, say::TYPE_CODE])),
+            Screen::RateFaces => {
+                out.push(Phrase::Say(say::HOW_WAS_IT));
+                if let Some(VisitCode::Rating(code)) = &self.rating_code {
+                    out.push(Phrase::RatedTicket(code.number().to_string()));
+                }
+                out.extend(sentences(&[say::GOOD, say::SO_SO, say::BAD]));
+            }
+            Screen::RateReason => out.extend(sentences(&[
+                say::WHAT_WENT_WRONG,
+                say::MAIN_REASON,
+                say::REASON_WAIT,
+                say::REASON_COURTESY,
+                say::REASON_INFORMATION,
+                say::REASON_UNSOLVED,
+            ])),
+            Screen::RateThanks => out.extend(sentences(&[say::THANKS, say::RATING_SAVED])),
+            Screen::RateRefused => {
+                let (title, text) = match self.refusal {
+                    Refusal::AlreadyRated => (say::ALREADY_RATED, say::ALREADY_RATED_TEXT),
+                    Refusal::NotRateable => (say::NOT_RATEABLE, say::NOT_RATEABLE_TEXT),
+                    Refusal::NotToday => (say::NOT_TODAY, say::NOT_TODAY_TEXT),
+                    Refusal::InvalidCode => (say::INVALID_CODE, say::INVALID_CODE_TEXT),
+                    Refusal::TooManyAttempts => (say::TOO_MANY, say::TOO_MANY_TEXT),
+                    Refusal::NotFound => (say::NOT_FOUND, say::NOT_FOUND_TEXT),
+                };
+                out.extend(sentences(&[title, text, say::RETRY]));
+            }
+            Screen::Closed if self.notice_service.is_empty() => {
+                out.extend(sentences(&[say::OFFICE_CLOSED, say::OFFICE_CLOSED_TEXT]))
+            }
+            Screen::Closed => {
+                out.push(Phrase::Say(say::SERVICE_CLOSED));
+                out.push(Phrase::ServiceClosed(self.notice_service.clone()));
+            }
+            Screen::Full => {
+                out.push(Phrase::Say(say::NO_NUMBERS_LEFT));
+                out.push(Phrase::ServiceFull(self.notice_service.clone()));
+            }
+            Screen::Unreachable => out.extend(sentences(&[say::UNREACHABLE, say::UNREACHABLE_TEXT])),
+            Screen::NotAuthorised => out.extend(sentences(&[say::NOT_AUTHORISED, say::NOT_AUTHORISED_TEXT])),
+        }
+        out
+    }
+
+    /// Applies one input at `now`.
+    fn apply(&mut self, input: Input, now: Instant) -> Vec<Effect> {
         let by_citizen = !matches!(
             input,
-            Input::OfficeLoaded(_) | Input::Issued(_) | Input::Printed { .. } | Input::Rated(_)
+            Input::OfficeLoaded(_) | Input::Issued(_) | Input::Printed { .. } | Input::Rated(_) | Input::Speaking(_)
         );
         if by_citizen {
             self.last_touch = now;
@@ -419,6 +687,21 @@ impl Controller {
             }
             Input::ToggleLargeText => {
                 self.large_text = !self.large_text;
+                Vec::new()
+            }
+            Input::ToggleSpeech => {
+                if self.screen == Screen::Welcome {
+                    self.spoken = !self.spoken;
+                }
+                Vec::new()
+            }
+            Input::Speaking(speaking) => {
+                // The idle clock restarts when the voice starts and when it stops, but not for the idle
+                // warning itself, which would otherwise never let the kiosk go back to the start.
+                if self.idle_warning(now).is_none() {
+                    self.quiet_since = now;
+                }
+                self.speaking = speaking;
                 Vec::new()
             }
             Input::ChooseLanguage(language) => {
@@ -678,17 +961,23 @@ impl Controller {
         })]
     }
 
-    /// Time passes: idle timeout, screens that go away by themselves, retries and refreshes.
+    /// Time passes: idle timeout, screens that go away by themselves, retries and refreshes. While the voice
+    /// speaks, no timer runs out: they count from the end of what was said.
     pub fn tick(&mut self, now: Instant) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let since_screen = now.saturating_duration_since(self.screen_since);
+        if self.speaking && self.idle_warning(now).is_none() {
+            self.quiet_since = now;
+        }
+        let was_spoken = self.spoken;
+        let since_screen = now.saturating_duration_since(self.screen_since.max(self.quiet_since));
         match self.screen {
             Screen::Ticket => {
                 let linger = match self.ticket.as_ref().map(|t| t.print) {
                     Some(PrintState::Printed) => self.timing.ticket_shown,
                     _ => self.timing.unprinted_ticket_shown,
                 };
-                if now.saturating_duration_since(self.ticket_shown_at.max(self.last_touch)) >= linger {
+                let since = self.ticket_shown_at.max(self.last_touch).max(self.quiet_since);
+                if now.saturating_duration_since(since) >= linger {
                     effects.extend(self.go_home(now, true));
                 }
             }
@@ -697,11 +986,27 @@ impl Controller {
             }
             // The staff's screen stays until someone goes back to the start.
             Screen::Unreachable | Screen::NotAuthorised => {}
-            Screen::Welcome if self.language == Language::Italian => {}
-            _ if self.pending == Pending::None && self.idle_for(now) >= self.timing.idle_timeout => {
+            Screen::Welcome if !self.visit_on_welcome() => {}
+            _ if self.pending == Pending::None && self.idle_for(now) >= self.idle_timeout() => {
                 effects.extend(self.go_home(now, true));
             }
             _ => {}
+        }
+        if was_spoken && !self.spoken {
+            effects.push(Effect::StopSpeaking);
+        }
+        // In spoken mode the idle warning is said too, once each time it shows.
+        match self.idle_warning(now) {
+            Some(seconds) if self.spoken && !self.warning_said => {
+                self.warning_said = true;
+                effects.push(self.say(vec![
+                    Phrase::Say(say::STILL_HERE),
+                    Phrase::IdleSeconds(seconds),
+                    Phrase::Say(say::YES_CONTINUE),
+                ]));
+            }
+            Some(_) => {}
+            None => self.warning_said = false,
         }
         let every = if self.screen == Screen::Unreachable || self.office.is_none() {
             self.timing.retry_every
@@ -717,8 +1022,24 @@ impl Controller {
         effects
     }
 
+    /// How long since the last touch, or since the voice last spoke.
     fn idle_for(&self, now: Instant) -> Duration {
-        now.saturating_duration_since(self.last_touch)
+        now.saturating_duration_since(self.last_touch.max(self.quiet_since))
+    }
+
+    /// The idle timeout now: longer in spoken mode.
+    fn idle_timeout(&self) -> Duration {
+        if self.spoken {
+            self.timing.spoken_idle_timeout
+        } else {
+            self.timing.idle_timeout
+        }
+    }
+
+    /// The welcome screen holds a visit that the idle timeout ends: another language, large text or the spoken
+    /// mode chosen, so that the next citizen does not find them.
+    fn visit_on_welcome(&self) -> bool {
+        self.language != Language::Italian || self.large_text || self.spoken
     }
 
     /// Whether the idle warning shows now, and the seconds it counts down.
@@ -726,11 +1047,11 @@ impl Controller {
         let watched = !matches!(
             self.screen,
             Screen::Welcome | Screen::Ticket | Screen::RateThanks | Screen::Unreachable | Screen::NotAuthorised
-        ) || self.screen == Screen::Welcome && self.language != Language::Italian;
+        ) || self.screen == Screen::Welcome && self.visit_on_welcome();
         if !watched || self.pending != Pending::None {
             return None;
         }
-        let left = self.timing.idle_timeout.checked_sub(self.idle_for(now))?;
+        let left = self.idle_timeout().checked_sub(self.idle_for(now))?;
         (left <= self.timing.idle_warning).then(|| left.as_secs_f64().ceil() as u32)
     }
 
@@ -786,6 +1107,7 @@ impl Controller {
             screen: self.screen,
             language: self.language,
             large_text: self.large_text,
+            spoken: self.spoken,
             office_name: self.office.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
             services,
             sheet,
@@ -902,4 +1224,14 @@ pub fn visit_code(raw: &str) -> Option<VisitCode> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     token_like.then(|| VisitCode::Token(last.to_owned()))
+}
+
+/// The reason's label, as its button shows it.
+fn reason_sentence(reason: BadReason) -> crate::speech::Sentence {
+    match reason {
+        BadReason::WaitingTime => say::REASON_WAIT,
+        BadReason::StaffCourtesy => say::REASON_COURTESY,
+        BadReason::UnclearInformation => say::REASON_INFORMATION,
+        BadReason::ProblemNotSolved => say::REASON_UNSOLVED,
+    }
 }

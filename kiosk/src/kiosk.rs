@@ -1,9 +1,9 @@
 //! The glue between the [`Controller`] and the window: it forwards the window's callbacks to the
 //! controller, shows the controller's [`View`] through the `KioskAdapter` global, selects the
-//! bundled translation, and hands effects to a [`Backend`]. Background results come back through an
-//! [`Outbox`] and are applied on the UI thread by [`Kiosk::pump`].
+//! bundled translation, and hands effects to a [`Backend`] and what is to be said to a [`Speech`]. Background
+//! results come back through an [`Outbox`] and are applied on the UI thread by [`Kiosk::pump`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
@@ -18,6 +18,7 @@ use turno_ui::{
 use crate::controller::{self, Controller, Effect, Input, Timing, View};
 use crate::lang::Language;
 use crate::printer::{PaperWidth, TicketLabels, TicketPrint};
+use crate::speech::{self, Silent, Speech};
 
 /// Where background work sends its results: a channel, and a nudge to the UI thread to read it.
 #[derive(Clone)]
@@ -170,6 +171,9 @@ struct Inner {
     window: KioskWindow,
     controller: RefCell<Controller>,
     backend: Box<dyn Backend>,
+    speech: RefCell<Box<dyn Speech>>,
+    /// What the controller was last told of the voice: speaking or not.
+    speaking: Cell<bool>,
     inbox: Inbox,
     settings: TicketSettings,
     fallbacks: RefCell<Vec<Language>>,
@@ -202,6 +206,8 @@ impl Kiosk {
             window,
             controller: RefCell::new(Controller::new(timing, Instant::now())),
             backend,
+            speech: RefCell::new(Box::new(Silent)),
+            speaking: Cell::new(false),
             inbox,
             settings,
             fallbacks: RefCell::new(DEFAULT_FALLBACKS.to_vec()),
@@ -220,6 +226,13 @@ impl Kiosk {
     pub fn set_fallbacks(&self, fallbacks: Vec<Language>) {
         self.0.controller.borrow_mut().set_fallbacks(fallbacks.clone());
         *self.0.fallbacks.borrow_mut() = fallbacks;
+        self.sync();
+    }
+
+    /// The voice of the spoken mode (none until this is called: the mode's button works, nothing is said).
+    pub fn set_speech(&self, speech: Box<dyn Speech>) {
+        self.0.speech.borrow().stop();
+        *self.0.speech.borrow_mut() = speech;
         self.sync();
     }
 
@@ -259,6 +272,10 @@ impl Kiosk {
         while let Ok(input) = self.0.inbox.0.try_recv() {
             self.input(input);
         }
+        let speaking = self.0.speech.borrow().is_speaking();
+        if self.0.speaking.replace(speaking) != speaking {
+            self.input(Input::Speaking(speaking));
+        }
         let effects = self.0.controller.borrow_mut().tick(Instant::now());
         self.run(effects);
         self.sync();
@@ -278,6 +295,7 @@ impl Kiosk {
         adapter.on_take_number(on(|k| k.input(Input::TakeNumber)));
         adapter.on_rate_visit(on(|k| k.input(Input::RateVisit)));
         adapter.on_toggle_large_text(on(|k| k.input(Input::ToggleLargeText)));
+        adapter.on_toggle_speech(on(|k| k.input(Input::ToggleSpeech)));
         adapter.on_get_ticket(on(|k| k.input(Input::GetTicket)));
         adapter.on_back(on(|k| k.input(Input::Back)));
         adapter.on_home(on(|k| k.input(Input::Home)));
@@ -348,6 +366,13 @@ impl Kiosk {
                     let ticket = self.ticket_print(&issued, &service, language);
                     self.0.backend.print(issued.ticket.id, ticket);
                 }
+                // Worded by the translation selected now: a language just chosen was selected by the effect
+                // before this one.
+                Effect::Say { language, phrases } => {
+                    let text = speech::words(&self.0.window, language, &phrases);
+                    self.0.speech.borrow().say(language, &text);
+                }
+                Effect::StopSpeaking => self.0.speech.borrow().stop(),
             }
         }
     }
@@ -475,6 +500,8 @@ impl Kiosk {
             }
         }
         adapter.set_large_text(view.large_text);
+        adapter.set_spoken(view.spoken);
+        adapter.set_speech_available(self.0.speech.borrow().problem().is_none());
         adapter.set_screen(ui_screen(view.screen));
         adapter.set_code(view.code.as_str().into());
         adapter.set_code_rest(view.code_rest.as_str().into());

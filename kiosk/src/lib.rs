@@ -6,6 +6,7 @@
 //! - [`backend`]: the server calls and the printer, on a tokio runtime and a printer thread, whose
 //!   results come back to the UI thread;
 //! - [`printer`]: ESC/POS encoding and the transports to the printer;
+//! - [`speech`]: the spoken mode's voice (espeak-ng) and the words it says;
 //! - [`config`]: the TOML file and flags.
 
 pub mod backend;
@@ -16,3 +17,4 @@ pub mod fixtures;
 pub mod kiosk;
 pub mod lang;
 pub mod printer;
+pub mod speech;

@@ -116,6 +116,13 @@ fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         },
     );
     kiosk.set_fallbacks(config.text_fallback.clone());
+    // The spoken mode's voice: without espeak-ng the kiosk works, its button shows the voice missing, the log
+    // says why.
+    let voice = turno_kiosk::speech::Espeak::default();
+    if voice.check().is_ok() {
+        tracing::info!("spoken mode: espeak-ng found");
+    }
+    kiosk.set_speech(Box::new(voice));
     kiosk.start();
     tracing::info!(server = %config.server, "kiosk started");
     kiosk.window().run()?;

@@ -11,6 +11,7 @@ mod not_printed;
 mod printer;
 mod rating;
 mod rtl;
+mod speech;
 mod support;
 mod ticket;
 mod unreachable;
