@@ -10,7 +10,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures_util::{TryStreamExt, pin_mut};
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
-use turno_shared::stats::{Accumulator, PauseRow, RatingRow, TicketRow, WalkInRow};
+use turno_shared::stats::{Accumulator, Cell, PauseRow, RatingRow, TicketRow, WalkInRow};
 
 use super::batch::Batch;
 use super::schema::{LATEST, MIGRATIONS};
@@ -392,6 +392,8 @@ pub async fn ingest(pool: &Pool, office: &OfficeInfo, batch: &Batch, as_of_ms: i
         )
         .await?;
         tx.execute(ROLLUP, &[code, &days]).await?;
+        tx.execute("SELECT turno_daily_cells($1, $2::text[]::date[])", &[code, &days])
+            .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -618,6 +620,25 @@ pub async fn office_rows(
             reason: r.get::<_, Option<&str>>(7).map(parse).transpose()?,
         });
     }
+    drop(c);
+    office_pauses(pool, office, from, to, now_ms, acc, map).await
+}
+
+/// Counts one office's pauses of days `from` to `to` in `acc` (few: read from the rows, measured up to
+/// `now_ms` when still going).
+pub async fn office_pauses(
+    pool: &Pool,
+    office: &str,
+    from: &str,
+    to: &str,
+    now_ms: i64,
+    acc: &mut Accumulator,
+    map: Option<&Remap>,
+) -> Result<()> {
+    let ct = |id: i64| Remap::id(map.map(|m| &m.counter), id);
+    let us = |id: i64| map.map_or(id, |m| m.user_offset + id);
+    let c = pool.get().await?;
+    let params: [&(dyn ToSql + Sync); 3] = [&office, &from, &to];
     let stmt = c
         .prepare_cached(
             "SELECT e.reason, e.counter_id, e.user_id, (extract(epoch FROM e.at) * 1000)::bigint,
@@ -644,6 +665,80 @@ pub async fn office_rows(
         });
     }
     Ok(())
+}
+
+/// One office's cells of the daily rollup for days `from` to `to` (`YYYY-MM-DD`), with its services'
+/// targets of today, ids through `map` when given: counted by `Accumulator::cell`, the same figures as
+/// its rows (`office_rows`) without reading them.
+pub async fn office_cells(pool: &Pool, office: &str, from: &str, to: &str, map: Option<&Remap>) -> Result<Vec<Cell>> {
+    let sv = |id: i64| Remap::id(map.map(|m| &m.service), id);
+    let ct = |id: i64| Remap::id(map.map(|m| &m.counter), id);
+    let us = |id: i64| map.map_or(id, |m| m.user_offset + id);
+    let c = pool.get().await?;
+    let params: [&(dyn ToSql + Sync); 3] = [&office, &from, &to];
+    let stmt = c
+        .prepare_cached(
+            "SELECT c.office_day::text, c.service_id, c.counter_id, c.user_id, c.weekday, c.hour, c.issued, c.served,
+                    c.no_show, c.cancelled, c.expired, c.transferred, c.priority, c.walk_ins, c.wait_secs,
+                    c.wait_counts, c.service_secs, c.service_counts, c.outcomes, c.outcome_counts, c.good,
+                    c.neutral, c.bad, c.reasons, c.reason_counts, s.target_wait_minutes
+             FROM daily_cells c LEFT JOIN services s ON s.office = c.office AND s.service_id = c.service_id
+             WHERE c.office = $1 AND c.office_day BETWEEN $2::text::date AND $3::text::date",
+        )
+        .await?;
+    let rows = c.query_raw(&stmt, params.iter().copied()).await?;
+    pin_mut!(rows);
+    let count = |n: i32| n.max(0) as u32;
+    let pairs = |secs: Vec<i64>, counts: Vec<i32>| -> Result<Vec<(u32, u32)>> {
+        if secs.len() != counts.len() {
+            return Err(Error::internal("a rollup cell's durations and counts differ in length"));
+        }
+        Ok(secs
+            .into_iter()
+            .zip(counts)
+            .map(|(v, n)| (v.clamp(0, i64::from(u32::MAX)) as u32, count(n)))
+            .collect())
+    };
+    let mut cells = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        let outcomes: Vec<&str> = r.get(18);
+        let outcome_counts: Vec<i32> = r.get(19);
+        let reasons: Vec<&str> = r.get(23);
+        let reason_counts: Vec<i32> = r.get(24);
+        cells.push(Cell {
+            office_day: r.get(0),
+            service_id: sv(r.get(1)),
+            counter_id: r.get::<_, Option<i64>>(2).map(ct),
+            user_id: r.get::<_, Option<i64>>(3).map(us),
+            weekday: r.get::<_, i16>(4) as u8,
+            hour: r.get::<_, i16>(5) as u8,
+            issued: count(r.get(6)),
+            served: count(r.get(7)),
+            no_show: count(r.get(8)),
+            cancelled: count(r.get(9)),
+            expired: count(r.get(10)),
+            transferred: count(r.get(11)),
+            priority: count(r.get(12)),
+            walk_ins: count(r.get(13)),
+            waits: pairs(r.get(14), r.get(15))?,
+            services: pairs(r.get(16), r.get(17))?,
+            outcomes: outcomes
+                .into_iter()
+                .zip(outcome_counts)
+                .map(|(o, n)| Ok((parse(o)?, count(n))))
+                .collect::<Result<_>>()?,
+            good: count(r.get(20)),
+            neutral: count(r.get(21)),
+            bad: count(r.get(22)),
+            reasons: reasons
+                .into_iter()
+                .zip(reason_counts)
+                .map(|(o, n)| Ok((parse(o)?, count(n))))
+                .collect::<Result<_>>()?,
+            target_wait_minutes: r.get::<_, Option<i32>>(25).map(|t| t as u32),
+        });
+    }
+    Ok(cells)
 }
 
 /// The rollup's figures of each office over days `from` to `to`: what offices side by side compare.

@@ -1,7 +1,8 @@
 //! The centre's PostgreSQL schema, by versioned migrations (table `turno_schema`). Released migrations
 //! are never edited: add a new one. Ticket events are partitioned by month (partitions are created as
 //! months arrive, `db::ensure_partitions`); `daily` holds the day's figures per office and service,
-//! rewritten in the same transaction as each batch that changes that day.
+//! rewritten in the same transaction as each batch that changes that day, and so is `daily_cells`, its
+//! finer cells with the durations the exact percentiles need.
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -169,6 +170,116 @@ FROM (SELECT office, office_day, service_id, count(*) FILTER (WHERE priority) AS
              count(*) FILTER (WHERE transfers > 0) AS transferred
       FROM tickets GROUP BY office, office_day, service_id) x
 WHERE d.office = x.office AND d.office_day = x.office_day AND d.service_id = x.service_id;
+"#,
+    // 3: the daily rollup's cells with their durations, so that statistics with exact percentiles are
+    // read from the rollup instead of the rows: per office, day, service, counter, clerk, weekday and
+    // hour, the counts and the waits and service times as (whole seconds, how many), sparse, ascending
+    // (the office's percentiles are taken on whole seconds: the same figures follow). Rewritten for the
+    // days each batch touches, in its transaction, by `turno_daily_cells`; counted here for the days
+    // already there.
+    r#"
+CREATE TABLE daily_cells (
+    office text NOT NULL,
+    office_day date NOT NULL,
+    service_id bigint NOT NULL,
+    counter_id bigint,
+    user_id bigint,
+    weekday smallint NOT NULL,
+    hour smallint NOT NULL,
+    issued integer NOT NULL,
+    served integer NOT NULL,
+    no_show integer NOT NULL,
+    cancelled integer NOT NULL,
+    expired integer NOT NULL,
+    transferred integer NOT NULL,
+    priority integer NOT NULL,
+    walk_ins integer NOT NULL,
+    wait_secs bigint[] NOT NULL,
+    wait_counts integer[] NOT NULL,
+    service_secs bigint[] NOT NULL,
+    service_counts integer[] NOT NULL,
+    outcomes text[] NOT NULL,
+    outcome_counts integer[] NOT NULL,
+    good integer NOT NULL,
+    neutral integer NOT NULL,
+    bad integer NOT NULL,
+    reasons text[] NOT NULL,
+    reason_counts integer[] NOT NULL
+);
+CREATE INDEX daily_cells_by_office_day ON daily_cells (office, office_day);
+
+-- The cells of an office's days, counted again from its rows (tickets, visits without ticket,
+-- ratings) as the office's statistics count them: seconds are whole (milliseconds / 1000, at least 0),
+-- a ticket's service time and outcome count only once served.
+CREATE FUNCTION turno_daily_cells(p_office text, p_days date[]) RETURNS void LANGUAGE sql AS $f$
+DELETE FROM daily_cells WHERE office = p_office AND office_day = ANY(p_days);
+INSERT INTO daily_cells (office, office_day, service_id, counter_id, user_id, weekday, hour, issued, served,
+                         no_show, cancelled, expired, transferred, priority, walk_ins, wait_secs, wait_counts,
+                         service_secs, service_counts, outcomes, outcome_counts, good, neutral, bad, reasons,
+                         reason_counts)
+WITH r AS (
+  SELECT office_day AS d, service_id AS s, coalesce(counter_id, -1) AS c, coalesce(user_id, -1) AS u,
+         weekday AS wd, hour AS h, 1 AS issued, (state = 'done')::int AS served,
+         (state = 'no_show')::int AS no_show, (state = 'cancelled')::int AS cancelled,
+         (state = 'expired')::int AS expired, (transfers > 0)::int AS transferred, priority::int AS priority,
+         0 AS walk_ins,
+         CASE WHEN wait_ms IS NOT NULL THEN least(greatest(wait_ms, 0) / 1000, 4294967295) END AS w,
+         CASE WHEN state = 'done' AND service_ms IS NOT NULL
+              THEN least(greatest(service_ms, 0) / 1000, 4294967295) END AS sv,
+         CASE WHEN state = 'done' THEN outcome END AS o, NULL::text AS rating, NULL::text AS reason
+  FROM tickets WHERE office = p_office AND office_day = ANY(p_days)
+  UNION ALL
+  SELECT office_day, service_id, counter_id, user_id, weekday, hour, 0, 0, 0, 0, 0, 0, 0, 1, NULL,
+         least(greatest(service_ms, 0) / 1000, 4294967295), outcome, NULL, NULL
+  FROM walk_ins WHERE office = p_office AND office_day = ANY(p_days)
+  UNION ALL
+  SELECT office_day, service_id, coalesce(counter_id, -1), coalesce(user_id, -1), weekday, hour, 0, 0, 0, 0, 0,
+         0, 0, 0, NULL, NULL, NULL, rating, reason
+  FROM ratings WHERE office = p_office AND office_day = ANY(p_days)
+),
+k AS (
+  SELECT d, s, c, u, wd, h, sum(issued)::int AS issued, sum(served)::int AS served, sum(no_show)::int AS no_show,
+         sum(cancelled)::int AS cancelled, sum(expired)::int AS expired, sum(transferred)::int AS transferred,
+         sum(priority)::int AS priority, sum(walk_ins)::int AS walk_ins,
+         count(*) FILTER (WHERE rating = 'good')::int AS good,
+         count(*) FILTER (WHERE rating = 'neutral')::int AS neutral,
+         count(*) FILTER (WHERE rating = 'bad')::int AS bad
+  FROM r GROUP BY d, s, c, u, wd, h
+),
+wt AS (
+  SELECT d, s, c, u, wd, h, array_agg(w ORDER BY w) AS ws, array_agg(n ORDER BY w) AS wn
+  FROM (SELECT d, s, c, u, wd, h, w, count(*)::int AS n FROM r WHERE w IS NOT NULL GROUP BY d, s, c, u, wd, h, w) x
+  GROUP BY d, s, c, u, wd, h
+),
+st AS (
+  SELECT d, s, c, u, wd, h, array_agg(sv ORDER BY sv) AS ss, array_agg(n ORDER BY sv) AS sn
+  FROM (SELECT d, s, c, u, wd, h, sv, count(*)::int AS n FROM r WHERE sv IS NOT NULL
+        GROUP BY d, s, c, u, wd, h, sv) x
+  GROUP BY d, s, c, u, wd, h
+),
+ot AS (
+  SELECT d, s, c, u, wd, h, array_agg(o ORDER BY o) AS os, array_agg(n ORDER BY o) AS oc
+  FROM (SELECT d, s, c, u, wd, h, o, count(*)::int AS n FROM r WHERE o IS NOT NULL GROUP BY d, s, c, u, wd, h, o) x
+  GROUP BY d, s, c, u, wd, h
+),
+rt AS (
+  SELECT d, s, c, u, wd, h, array_agg(reason ORDER BY reason) AS rs, array_agg(n ORDER BY reason) AS rn
+  FROM (SELECT d, s, c, u, wd, h, reason, count(*)::int AS n FROM r WHERE reason IS NOT NULL
+        GROUP BY d, s, c, u, wd, h, reason) x
+  GROUP BY d, s, c, u, wd, h
+)
+SELECT p_office, d, s, nullif(c, -1), nullif(u, -1), wd, h, issued, served, no_show, cancelled, expired,
+       transferred, priority, walk_ins, coalesce(ws, '{}'), coalesce(wn, '{}'), coalesce(ss, '{}'),
+       coalesce(sn, '{}'), coalesce(os, '{}'), coalesce(oc, '{}'), good, neutral, bad, coalesce(rs, '{}'),
+       coalesce(rn, '{}')
+FROM k LEFT JOIN wt USING (d, s, c, u, wd, h) LEFT JOIN st USING (d, s, c, u, wd, h)
+  LEFT JOIN ot USING (d, s, c, u, wd, h) LEFT JOIN rt USING (d, s, c, u, wd, h);
+$f$;
+
+SELECT turno_daily_cells(o.code, ARRAY(SELECT office_day FROM tickets WHERE office = o.code
+                                       UNION SELECT office_day FROM walk_ins WHERE office = o.code
+                                       UNION SELECT office_day FROM ratings WHERE office = o.code))
+FROM offices o;
 "#,
 ];
 

@@ -210,6 +210,9 @@ struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
     office: Option<String>,
+    /// `rows` to count every row instead of the rollup's cells (the same figures; for checking them).
+    #[serde(default)]
+    source: stats::Source,
 }
 
 /// The range asked for (the last 30 days by default), checked.
@@ -418,10 +421,11 @@ async fn compute(
     office: Option<&str>,
     from: &str,
     to: &str,
+    source: stats::Source,
 ) -> Result<(Stats, Vec<(String, String)>), Error> {
     match office {
         Some(code) => {
-            let s = stats::office(&state.pool, code, from, to, now_ms()).await?;
+            let s = stats::office(&state.pool, code, from, to, now_ms(), source).await?;
             let (services, _) = db::names(&state.pool, code).await?;
             Ok((
                 s,
@@ -437,7 +441,7 @@ async fn compute(
                 .into_iter()
                 .map(|o| o.code)
                 .collect();
-            let (s, names) = stats::city(&state.pool, &offices, from, to, now_ms()).await?;
+            let (s, names) = stats::city(&state.pool, &offices, from, to, now_ms(), source).await?;
             Ok((s, names.services.into_iter().collect()))
         }
     }
@@ -477,7 +481,7 @@ async fn stats_page(State(state): State<CentralState>, me: Signed, Query(q): Que
         Ok(o) => o,
         Err(e) => return unavailable(e),
     };
-    let (s, names) = match compute(&state, office, &from, &to).await {
+    let (s, names) = match compute(&state, office, &from, &to, q.source).await {
         Ok(x) => x,
         Err(e) => return unavailable(e),
     };
@@ -582,7 +586,15 @@ pub async fn report_csv(state: &CentralState, only: Option<&str>, from: &str, to
     for (start, end) in weeks {
         let week = start.iso_week_date();
         for o in &offices {
-            let s = stats::office(&state.pool, &o.code, &start.to_string(), &end.to_string(), now_ms()).await?;
+            let s = stats::office(
+                &state.pool,
+                &o.code,
+                &start.to_string(),
+                &end.to_string(),
+                now_ms(),
+                stats::Source::Rollup,
+            )
+            .await?;
             let (services, _) = db::names(&state.pool, &o.code).await?;
             for g in &s.by_service {
                 let name = services
@@ -650,7 +662,7 @@ async fn api_stats(State(state): State<CentralState>, me: Signed, Query(q): Quer
     let result = async {
         let (from, to) = range(&q)?;
         let office = me.office(q.office.as_deref())?;
-        let (s, _) = compute(&state, office, &from, &to).await?;
+        let (s, _) = compute(&state, office, &from, &to, q.source).await?;
         Ok::<_, Error>(Json(s))
     }
     .await;
