@@ -335,6 +335,213 @@ async fn the_rollup_counts_as_the_rows_through_a_retried_batch() {
     assert_eq!(changed.total.wait.count, city.total.wait.count + 1);
 }
 
+/// The row of `table` in a JSON export whose `office_code` is `code`.
+fn json_row<'a>(export: &'a serde_json::Value, table: &str, code: &str) -> &'a serde_json::Value {
+    export[table]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["office_code"] == code))
+        .unwrap_or_else(|| panic!("no {table} row of {code}: {export}"))
+}
+
+/// The centre's exports (JSON, CSV, XLSX) hold every office's own figures and the city's side by side,
+/// percentiles included; the report of "Mettiamoci la faccia" by month and by week adds up to each
+/// office's own ratings and visits; an office's account downloads its own office only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_centres_exports_hold_the_offices_own_figures() {
+    use calamine::{Data, Reader, Xlsx};
+    let pg = Postgres::start();
+    let url = pg.create_database("city");
+    let dir = tempfile::tempdir().unwrap();
+    let centre = CentralProcess::start(&url, dir.path());
+    let password = centre.account("citta", None);
+    let api = centre.api("citta", &password).await;
+    let codes = ["fiume", "monte"];
+    let mut offices = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        let d = dir.path().join(code);
+        std::fs::create_dir(&d).unwrap();
+        offices.push(office(&d, code, &url, 40 - 30 * i as u32));
+    }
+    a_morning(&offices[1], 4).await;
+    for (code, o) in codes.iter().zip(&offices) {
+        drained(&api, code, &o.db, Duration::from_secs(120)).await;
+    }
+    let mut own = Vec::new();
+    for o in &offices {
+        own.push(office_stats(o).await);
+    }
+    let city = centre_stats(&api, None).await;
+    let (from, to) = range();
+    let q = format!("from={from}&to={to}");
+
+    // JSON: every table.
+    let (status, kind, body) = api.download(&format!("/backoffice/export?format=json&{q}")).await;
+    assert_eq!((status, kind.as_str()), (200, "application/json"));
+    let export: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    for (code, s) in codes.iter().zip(&own) {
+        let row = json_row(&export, "offices", code);
+        let t = &s.total;
+        assert_eq!(row["office"], format!("Ufficio {code}"));
+        assert_eq!(row["issued"], t.issued, "{code}");
+        assert_eq!(row["served"], t.served, "{code}");
+        assert_eq!(row["wait_median_secs"], t.wait.median_secs.unwrap(), "{code}");
+        assert_eq!(row["wait_p90_secs"], t.wait.p90_secs.unwrap(), "{code}");
+        assert_eq!(row["service_p90_secs"], t.service.p90_secs.unwrap(), "{code}");
+        assert_eq!(row["long_wait_share"], t.long_wait_share.unwrap(), "{code}");
+        assert_eq!(row["ratings"], t.satisfaction.as_ref().unwrap().responses, "{code}");
+        assert_eq!(
+            row["satisfaction_index"],
+            t.satisfaction.as_ref().unwrap().index.unwrap()
+        );
+        let services = export["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["office_code"] == *code);
+        assert_eq!(services.count(), s.by_service.len(), "{code}: a row per service");
+        let days: Vec<&serde_json::Value> = export["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["office_code"] == *code)
+            .collect();
+        assert_eq!(days.len(), s.by_day.len(), "{code}: a row per day");
+        for (row, g) in days.iter().zip(&s.by_day) {
+            assert_eq!(
+                (&row["office_day"], &row["issued"]),
+                (&g.key.as_str().into(), &g.figures.issued.into())
+            );
+        }
+    }
+    let row = json_row(&export, "offices", "*");
+    assert_eq!(row["issued"], own.iter().map(|s| s.total.issued).sum::<u32>());
+    assert_eq!(
+        row["wait_p90_secs"],
+        city.total.wait.p90_secs.unwrap(),
+        "the city's percentile"
+    );
+    assert_eq!(
+        export["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["office_code"] == "*")
+            .count(),
+        city.by_service.len()
+    );
+
+    // CSV as Italian Excel opens it, and RFC 4180: the services of each office and the city's.
+    let (status, kind, body) = api
+        .download(&format!("/backoffice/export?format=csv&table=services&{q}"))
+        .await;
+    assert_eq!((status, kind.as_str()), (200, "text/csv; charset=utf-8"));
+    assert!(body.starts_with("\u{feff}".as_bytes()), "a byte-order mark for Excel");
+    let mut csv = csv::ReaderBuilder::new().delimiter(b';').from_reader(&body[3..]);
+    let headers = csv.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    for (code, s) in codes.iter().zip(&own) {
+        let issued: u32 = rows
+            .iter()
+            .filter(|r| &r[col("office_code")] == *code)
+            .map(|r| r[col("issued")].parse::<u32>().unwrap())
+            .sum();
+        assert_eq!(issued, s.total.issued, "{code}: its services add up to its tickets");
+    }
+    let (_, _, body) = api
+        .download(&format!("/backoffice/export?format=csv-rfc&table=offices&{q}"))
+        .await;
+    let mut csv = csv::Reader::from_reader(body.as_slice());
+    let headers = csv.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), codes.len() + 1, "each office and the city");
+    let share = &rows.iter().find(|r| &r[col("office_code")] == "fiume").unwrap()[col("long_wait_share")];
+    let expected = own[0].total.long_wait_share.unwrap();
+    assert!(
+        (share.parse::<f64>().unwrap() - expected).abs() < 1e-4,
+        "{share} vs {expected}"
+    );
+
+    // XLSX: a sheet each, numbers as numbers.
+    let (status, kind, body) = api.download(&format!("/backoffice/export?format=xlsx&{q}")).await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(body)).unwrap();
+    assert_eq!(book.sheet_names(), ["Uffici", "Servizi", "Giorni"]);
+    let sheet = book.worksheet_range("Uffici").unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    let col = |name: &str| rows[0].iter().position(|c| *c == Data::String(name.into())).unwrap();
+    for (code, s) in codes.iter().zip(&own) {
+        let row = rows.iter().find(|r| r[0] == Data::String((*code).into())).unwrap();
+        assert_eq!(row[col("issued")], Data::Float(f64::from(s.total.issued)));
+        assert_eq!(
+            row[col("wait_p90_secs")],
+            Data::Float(f64::from(s.total.wait.p90_secs.unwrap()))
+        );
+    }
+
+    // The report of Mettiamoci la faccia, by month and by week: the offices' own ratings and visits.
+    for period in ["month", "week"] {
+        let (status, _, body) = api
+            .download(&format!("/backoffice/report.csv?period={period}&{q}"))
+            .await;
+        assert_eq!(status, 200);
+        let mut csv = csv::ReaderBuilder::new().delimiter(b';').from_reader(&body[3..]);
+        let headers = csv.headers().unwrap().clone();
+        assert_eq!(&headers[0], if period == "month" { "mese" } else { "settimana" });
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+        if period == "month" {
+            assert!(
+                rows.iter().all(|r| r[0].len() == 7 && r[0].starts_with("20")),
+                "months as 2026-11"
+            );
+        }
+        for (code, s) in codes.iter().zip(&own) {
+            let mine: Vec<&csv::StringRecord> = rows
+                .iter()
+                .filter(|r| r[col("ufficio")] == format!("Ufficio {code}"))
+                .collect();
+            let sum = |name: &str| mine.iter().map(|r| r[col(name)].parse::<u32>().unwrap()).sum::<u32>();
+            let sat = s.total.satisfaction.as_ref().unwrap();
+            assert_eq!(
+                (sum("positivi"), sum("neutri"), sum("negativi"), sum("serviti")),
+                (sat.good, sat.neutral, sat.bad, s.total.served + s.total.walk_ins),
+                "{code}, by {period}"
+            );
+        }
+    }
+    let (status, _, _) = api.download(&format!("/backoffice/report.csv?period=year&{q}")).await;
+    assert_eq!(status, 422);
+    let (status, _, _) = api.download(&format!("/backoffice/export?format=pdf&{q}")).await;
+    assert_eq!(status, 422);
+
+    // An office's account: its office only, never the city nor another office.
+    let mine = centre.account("monte-bo", Some("monte"));
+    let monte = centre.api("monte-bo", &mine).await;
+    let (status, _, body) = monte.download(&format!("/backoffice/export?format=json&{q}")).await;
+    assert_eq!(status, 200);
+    let export: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let offices: Vec<&serde_json::Value> = export["offices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["office_code"])
+        .collect();
+    assert_eq!(offices, ["monte"]);
+    assert_eq!(json_row(&export, "offices", "monte")["issued"], own[1].total.issued);
+    let (status, _, _) = monte
+        .download(&format!("/backoffice/export?format=json&office=fiume&{q}"))
+        .await;
+    assert_eq!(status, 403);
+    let (status, _, body) = monte
+        .download(&format!("/backoffice/report.csv?period=month&{q}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(!String::from_utf8_lossy(&body).contains("Ufficio fiume"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn outages_and_a_kill_lose_nothing_and_count_nothing_twice() {
     let mut pg = Postgres::start();

@@ -461,6 +461,29 @@ impl CentralApi {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// GET a file of the centre as bytes (signed in through the same token): the status, the content
+    /// type and the body.
+    pub async fn download(&self, path_and_query: &str) -> (u16, String, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}{path_and_query}", self.url))
+            .header("cookie", format!("turno_bo={}", self.token))
+            .send()
+            .await
+            .expect("the centre answers");
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (
+            r.status().as_u16(),
+            kind,
+            r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+        )
+    }
+
     /// GET a page or file of the centre (signed in through the same token).
     pub async fn page(&self, path_and_query: &str) -> (u16, String) {
         let r = self
