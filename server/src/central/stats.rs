@@ -42,8 +42,9 @@ async fn count(
     match source {
         Source::Rows => db::office_rows(pool, code, from, to, now_ms, acc, map).await,
         Source::Rollup => {
-            for cell in db::office_cells(pool, code, from, to, map).await? {
-                acc.cell(&cell);
+            let mut reader = db::CellReader::default();
+            for row in db::office_cells(pool, code, from, to).await? {
+                acc.cell(reader.read(&row, map)?);
             }
             db::office_pauses(pool, code, from, to, now_ms, acc, map).await
         }
@@ -111,17 +112,18 @@ pub async fn city(
                 let pool = pool.clone();
                 let (from, to) = (from.to_owned(), to.to_owned());
                 async move {
-                    let cells = db::office_cells(&pool, &o, &from, &to, Some(&map)).await?;
+                    let cells = db::office_cells(&pool, &o, &from, &to).await?;
                     let mut pauses = Accumulator::new();
                     db::office_pauses(&pool, &o, &from, &to, now_ms, &mut pauses, Some(&map)).await?;
-                    Ok::<_, crate::error::Error>((cells, pauses))
+                    Ok::<_, crate::error::Error>((cells, map, pauses))
                 }
             }))
             .buffer_unordered(PARALLEL);
+            let mut reader = db::CellReader::default();
             while let Some(read) = read.next().await {
-                let (cells, pauses) = read?;
-                for cell in &cells {
-                    all.cell(cell);
+                let (cells, map, pauses) = read?;
+                for row in &cells {
+                    all.cell(reader.read(row, Some(&map))?);
                 }
                 all.merge(pauses);
             }
