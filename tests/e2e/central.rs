@@ -544,6 +544,109 @@ async fn the_centres_exports_hold_the_offices_own_figures() {
     assert!(!String::from_utf8_lossy(&body).contains("Ufficio fiume"));
 }
 
+/// The centre's accounts page: an account of the whole city creates one bound to an office (its
+/// password shown once), which signs in and sees that office only; moved to another office it sees
+/// that one; disabled, its session ends and it cannot sign in again. A username taken or malformed is
+/// refused at its field; an office's account may not open the page; no one disables themself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_city_account_manages_the_accounts() {
+    let pg = Postgres::start();
+    let url = pg.create_database("city");
+    let dir = tempfile::tempdir().unwrap();
+    let centre = CentralProcess::start(&url, dir.path());
+    pg.psql(
+        "city",
+        "INSERT INTO offices (code, name, timezone) VALUES ('nord', 'Ufficio nord', 'Europe/Rome'),
+                                                          ('sud', 'Ufficio sud', 'Europe/Rome')",
+    );
+    let password = centre.account("citta", None);
+    let admin = centre.api("citta", &password).await;
+
+    let (status, html) = admin.page("/backoffice/accounts").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<th scope=\"row\">citta</th>"), "{html}");
+    let (status, _, html) = admin
+        .post_form(
+            "/backoffice/accounts",
+            &[
+                ("username", "anna.nord"),
+                ("display_name", "Anna Bianchi"),
+                ("office", "nord"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 201, "{html}");
+    let marker = "<code id=\"password\">";
+    let start = html.find(marker).expect("the password is shown") + marker.len();
+    let new_password = &html[start..start + html[start..].find('<').unwrap()];
+    assert_eq!(new_password.len(), 23, "{new_password}");
+    crate::support::assert_valid_html(&[("centre-accounts", html.clone())]);
+
+    // The new account sees its office only.
+    let anna = centre.api("anna.nord", new_password).await;
+    let (_, offices) = anna.get("offices", &[]).await;
+    let seen = |o: &serde_json::Value| -> Vec<String> {
+        o["offices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(seen(&offices), ["nord"]);
+    let (status, _) = anna.page("/backoffice/accounts").await;
+    assert_eq!(status, 403, "an office's account does not manage accounts");
+    let (status, _, _) = anna
+        .post_form("/backoffice/accounts", &[("username", "intruso"), ("office", "")])
+        .await;
+    assert_eq!(status, 403);
+
+    // Moved to "sud": it sees "sud".
+    let (status, location, _) = admin
+        .post_form("/backoffice/accounts/anna.nord", &[("office", "sud"), ("active", "on")])
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/backoffice/accounts"));
+    let (_, offices) = anna.get("offices", &[]).await;
+    assert_eq!(seen(&offices), ["sud"]);
+
+    // Refused: a taken username, a malformed one, an unknown office; disabling oneself.
+    for (form, field) in [
+        ([("username", "anna.nord"), ("office", "")], "username-error"),
+        ([("username", "Anna Nord!"), ("office", "")], "username-error"),
+        ([("username", "marco"), ("office", "ovest")], "office-error"),
+    ] {
+        let (status, _, html) = admin.post_form("/backoffice/accounts", &form).await;
+        assert_eq!(status, 422, "{form:?}");
+        assert!(html.contains(&format!("id=\"{field}\"")), "{form:?}: {html}");
+    }
+    let (status, _, _) = admin.post_form("/backoffice/accounts/citta", &[("office", "")]).await;
+    assert_eq!(status, 422, "no one disables themself");
+    let (status, _, _) = admin
+        .post_form("/backoffice/accounts/nessuno", &[("office", ""), ("active", "on")])
+        .await;
+    assert_eq!(status, 404);
+
+    // Disabled: its session ends at once and it cannot sign in again.
+    let (status, _, _) = admin
+        .post_form("/backoffice/accounts/anna.nord", &[("office", "sud")])
+        .await;
+    assert_eq!(status, 303);
+    let (status, _) = anna.get("offices", &[]).await;
+    assert_eq!(status, 401, "the disabled account's session has ended");
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/central/login", centre.url))
+        .json(&serde_json::json!({ "username": "anna.nord", "password": new_password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(r["token"].is_null(), "{r}");
+    let (_, html) = admin.page("/backoffice/accounts").await;
+    assert!(html.contains("Disattivato"), "{html}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn outages_and_a_kill_lose_nothing_and_count_nothing_twice() {
     let mut pg = Postgres::start();

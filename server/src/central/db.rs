@@ -900,6 +900,90 @@ pub async fn put_account(pool: &Pool, a: &Account, password_hash: &str) -> Resul
     Ok(())
 }
 
+/// An account as the accounts' page lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AccountRow {
+    pub username: String,
+    pub display_name: String,
+    pub office: Option<String>,
+    pub active: bool,
+}
+
+pub async fn accounts(pool: &Pool) -> Result<Vec<AccountRow>> {
+    let c = pool.get().await?;
+    Ok(c.query(
+        "SELECT username, display_name, office, active FROM accounts ORDER BY username",
+        &[],
+    )
+    .await?
+    .iter()
+    .map(|r| AccountRow {
+        username: r.get(0),
+        display_name: r.get(1),
+        office: r.get(2),
+        active: r.get(3),
+    })
+    .collect())
+}
+
+/// Creates a new account (its password already hashed) bound to `a.office`, which must be an office
+/// the centre knows; refused when the username is taken.
+pub async fn create_account(pool: &Pool, a: &Account, password_hash: &str) -> Result<()> {
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    if let Some(o) = &a.office
+        && tx
+            .query_opt("SELECT 1 FROM offices WHERE code = $1", &[o])
+            .await?
+            .is_none()
+    {
+        return Err(Error::invalid_field("office", format!("no office {o:?} at the centre")));
+    }
+    let n = tx
+        .execute(
+            "INSERT INTO accounts (username, display_name, password_hash, office, active)
+             VALUES ($1, $2, $3, $4, true) ON CONFLICT (username) DO NOTHING",
+            &[&a.username, &a.display_name, &password_hash, &a.office],
+        )
+        .await?;
+    if n == 0 {
+        return Err(Error::conflict(
+            turno_shared::api::ErrorCode::AlreadyExists,
+            format!("the username {:?} is taken", a.username),
+        )
+        .on("username"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Binds an account to an office (`None`: the whole city) and sets whether it may sign in; a disabled
+/// account's sessions end. `Ok(false)` when there is no such account.
+pub async fn update_account(pool: &Pool, username: &str, office: Option<&str>, active: bool) -> Result<bool> {
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    if let Some(o) = office
+        && tx
+            .query_opt("SELECT 1 FROM offices WHERE code = $1", &[&o])
+            .await?
+            .is_none()
+    {
+        return Err(Error::invalid_field("office", format!("no office {o:?} at the centre")));
+    }
+    let n = tx
+        .execute(
+            "UPDATE accounts SET office = $2, active = $3 WHERE username = $1",
+            &[&username, &office, &active],
+        )
+        .await?;
+    if !active {
+        tx.execute("DELETE FROM sessions WHERE username = $1", &[&username])
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(n == 1)
+}
+
 /// An active account's password hash.
 pub async fn account_hash(pool: &Pool, username: &str) -> Result<Option<(Account, String)>> {
     let c = pool.get().await?;

@@ -37,6 +37,7 @@ pub fn router() -> Router<CentralState> {
         .route("/api/v1/central/offices", axum::routing::get(api_offices))
         .route("/api/v1/central/stats", axum::routing::get(api_stats))
         .route("/assets/{*file}", axum::routing::get(super::super::asset))
+        .merge(super::central_accounts::router())
         .layer(axum::middleware::from_fn(super::same_origin_posts))
 }
 
@@ -79,11 +80,15 @@ impl Signed {
     }
 }
 
-fn page(state: &CentralState, me: Option<&Account>, title: &str, current: &str, body: Markup) -> Markup {
-    let sections = [
+/// A page of the centre in the back office's frame; an account of the whole city also sees "Account".
+pub(super) fn page(state: &CentralState, me: Option<&Account>, title: &str, current: &str, body: Markup) -> Markup {
+    let mut sections = vec![
         ("/backoffice", "Uffici a confronto", current == "overview"),
         ("/backoffice/stats", "Statistiche", current == "stats"),
     ];
+    if me.is_some_and(|a| a.office.is_none()) {
+        sections.push(("/backoffice/accounts", "Account", current == "accounts"));
+    }
     frame(
         &Frame {
             site: "Back office cittadino",
@@ -410,7 +415,7 @@ fn downloads(from: &str, to: &str, office: Option<&str>) -> Markup {
     let q = format!("from={from}&to={to}&office={}", office.unwrap_or(""));
     html! {
         h2 { "Scarica" }
-        ul.bo-downloads {
+        ul {
             li { "Le cifre per ufficio e per tutta la città, affiancate: "
                 a href={ "/backoffice/export?format=csv&table=offices&" (q) } { "per ufficio (CSV)" } ", "
                 a href={ "/backoffice/export?format=csv&table=services&" (q) } { "per servizio (CSV)" } ", "

@@ -6,6 +6,7 @@
 
 mod admin;
 pub(crate) mod central;
+mod central_accounts;
 pub(crate) mod charts;
 mod dashboard;
 
