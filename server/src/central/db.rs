@@ -746,7 +746,7 @@ impl CellReader {
 
 /// `(seconds, how many)` pairs packed by `turno_daily_cells`: 8 bytes of seconds, 4 of the count, big-endian.
 fn unpack_durations(packed: &[u8], into: &mut Vec<(u32, u32)>) -> Result<()> {
-    if packed.len() % 12 != 0 {
+    if !packed.len().is_multiple_of(12) {
         return Err(Error::internal("a rollup cell's durations are not pairs of 12 bytes"));
     }
     into.clear();

@@ -28,17 +28,23 @@ pub enum Source {
     Rows,
 }
 
-/// Counts one office's days `from` to `to` into `acc`.
+/// Office days `from` to `to` (`YYYY-MM-DD`), pauses still going measured up to `now_ms`.
+struct Days<'a> {
+    from: &'a str,
+    to: &'a str,
+    now_ms: i64,
+}
+
+/// Counts one office's days into `acc`.
 async fn count(
     pool: &Pool,
     code: &str,
-    from: &str,
-    to: &str,
-    now_ms: i64,
+    days: &Days<'_>,
     source: Source,
     acc: &mut Accumulator,
     map: Option<&Remap>,
 ) -> Result<()> {
+    let Days { from, to, now_ms } = *days;
     match source {
         Source::Rows => db::office_rows(pool, code, from, to, now_ms, acc, map).await,
         Source::Rollup => {
@@ -54,7 +60,7 @@ async fn count(
 /// One office's statistics for office days `from` to `to`, keyed by its own ids.
 pub async fn office(pool: &Pool, code: &str, from: &str, to: &str, now_ms: i64, source: Source) -> Result<Stats> {
     let mut acc = Accumulator::new();
-    count(pool, code, from, to, now_ms, source, &mut acc, None).await?;
+    count(pool, code, &Days { from, to, now_ms }, source, &mut acc, None).await?;
     Ok(acc.finish())
 }
 
@@ -135,7 +141,12 @@ pub async fn city(
                 let (from, to) = (from.to_owned(), to.to_owned());
                 async move {
                     let mut acc = Accumulator::new();
-                    count(&pool, &o, &from, &to, now_ms, source, &mut acc, Some(&map)).await?;
+                    let days = Days {
+                        from: &from,
+                        to: &to,
+                        now_ms,
+                    };
+                    count(&pool, &o, &days, source, &mut acc, Some(&map)).await?;
                     Ok::<_, crate::error::Error>(acc)
                 }
             }))

@@ -22,16 +22,15 @@ pub fn router() -> Router<CentralState> {
         .route("/backoffice/accounts/{username}", axum::routing::post(update))
 }
 
-/// Only an account of the whole city manages accounts.
-fn city_admin(me: &Signed) -> Result<(), Response> {
-    match me.0.office {
-        None => Ok(()),
-        Some(_) => Err(message(
+/// Only an account of the whole city manages accounts: the refusal of any other.
+fn refused(me: &Signed) -> Option<Response> {
+    me.0.office.as_ref().map(|_| {
+        message(
             StatusCode::FORBIDDEN,
             "Accesso non consentito",
             "Solo un account di tutta la città gestisce gli account.",
-        )),
-    }
+        )
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -77,17 +76,24 @@ fn parse(form: &NewAccount) -> Result<Account, Vec<(&'static str, &'static str)>
     })
 }
 
-/// The page: the accounts, a form to create one; `created`: an account just made and its password.
-fn accounts_page(
-    state: &CentralState,
-    me: &Signed,
-    status: StatusCode,
-    accounts: &[AccountRow],
-    offices: &[OfficeLag],
-    form: &NewAccount,
-    errors: &[(&str, &str)],
-    created: Option<(&str, &str)>,
-) -> Response {
+/// What the page shows: the accounts, the offices, the form to create one as posted with its errors,
+/// and an account just made with its password.
+struct View<'a> {
+    accounts: &'a [AccountRow],
+    offices: &'a [OfficeLag],
+    form: &'a NewAccount,
+    errors: &'a [(&'a str, &'a str)],
+    created: Option<(&'a str, &'a str)>,
+}
+
+fn accounts_page(state: &CentralState, me: &Signed, status: StatusCode, view: View<'_>) -> Response {
+    let View {
+        accounts,
+        offices,
+        form,
+        errors,
+        created,
+    } = view;
     let error = |field: &str| errors.iter().find(|(f, _)| *f == field).map(|(_, m)| *m);
     let office_name = |code: &Option<String>| match code {
         None => "Tutta la città".to_owned(),
@@ -181,7 +187,7 @@ async fn load(state: &CentralState) -> Result<(Vec<AccountRow>, Vec<OfficeLag>),
 }
 
 async fn list(State(state): State<CentralState>, me: Signed) -> Response {
-    if let Err(r) = city_admin(&me) {
+    if let Some(r) = refused(&me) {
         return r;
     }
     match load(&state).await {
@@ -189,18 +195,20 @@ async fn list(State(state): State<CentralState>, me: Signed) -> Response {
             &state,
             &me,
             StatusCode::OK,
-            &accounts,
-            &offices,
-            &NewAccount::default(),
-            &[],
-            None,
+            View {
+                accounts: &accounts,
+                offices: &offices,
+                form: &NewAccount::default(),
+                errors: &[],
+                created: None,
+            },
         ),
         Err(e) => unavailable(e),
     }
 }
 
 async fn create(State(state): State<CentralState>, me: Signed, Form(form): Form<NewAccount>) -> Response {
-    if let Err(r) = city_admin(&me) {
+    if let Some(r) = refused(&me) {
         return r;
     }
     let result = match parse(&form) {
@@ -236,21 +244,25 @@ async fn create(State(state): State<CentralState>, me: Signed, Form(form): Form<
             &state,
             &me,
             StatusCode::CREATED,
-            &accounts,
-            &offices,
-            &NewAccount::default(),
-            &[],
-            Some((&username, &password)),
+            View {
+                accounts: &accounts,
+                offices: &offices,
+                form: &NewAccount::default(),
+                errors: &[],
+                created: Some((&username, &password)),
+            },
         ),
         Err(errors) => accounts_page(
             &state,
             &me,
             StatusCode::UNPROCESSABLE_ENTITY,
-            &accounts,
-            &offices,
-            &form,
-            &errors,
-            None,
+            View {
+                accounts: &accounts,
+                offices: &offices,
+                form: &form,
+                errors: &errors,
+                created: None,
+            },
         ),
     }
 }
@@ -270,7 +282,7 @@ async fn update(
     Path(username): Path<String>,
     Form(change): Form<Change>,
 ) -> Response {
-    if let Err(r) = city_admin(&me) {
+    if let Some(r) = refused(&me) {
         return r;
     }
     let office = Some(change.office.trim()).filter(|o| !o.is_empty());
