@@ -391,9 +391,8 @@ pub async fn ingest(pool: &Pool, office: &OfficeInfo, batch: &Batch, as_of_ms: i
             &[code, &days],
         )
         .await?;
+        // Its trigger rewrites the days' cells (`daily_cells`) too.
         tx.execute(ROLLUP, &[code, &days]).await?;
-        tx.execute("SELECT turno_daily_cells($1, $2::text[]::date[])", &[code, &days])
-            .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -174,9 +174,10 @@ WHERE d.office = x.office AND d.office_day = x.office_day AND d.service_id = x.s
     // 3: the daily rollup's cells with their durations, so that statistics with exact percentiles are
     // read from the rollup instead of the rows: per office, day, service, counter, clerk, weekday and
     // hour, the counts and the waits and service times as (whole seconds, how many), sparse, ascending,
-    // packed (the office's percentiles are taken on whole seconds: the same figures follow). Rewritten for the
-    // days each batch touches, in its transaction, by `turno_daily_cells`; counted here for the days
-    // already there.
+    // packed (the office's percentiles are taken on whole seconds: the same figures follow). Rewritten
+    // for the days each batch touches, in its transaction, by `turno_daily_cells`, which a trigger calls
+    // for the `daily` rows a batch writes (so an office still on an older version keeps them right);
+    // counted here for the days already there.
     r#"
 CREATE TABLE daily_cells (
     office text NOT NULL,
@@ -278,6 +279,21 @@ SELECT p_office, d, s, nullif(c, -1), nullif(u, -1), wd, h, issued, served, no_s
 FROM k LEFT JOIN wt USING (d, s, c, u, wd, h) LEFT JOIN st USING (d, s, c, u, wd, h)
   LEFT JOIN ot USING (d, s, c, u, wd, h) LEFT JOIN rt USING (d, s, c, u, wd, h);
 $f$;
+
+-- Any writer that rewrites a day's `daily` rows rewrites its cells in the same statement's wake, in the
+-- same transaction: the ingest of this version and that of an office still on an older one alike.
+CREATE FUNCTION turno_daily_cells_follow() RETURNS trigger LANGUAGE plpgsql AS $f$
+DECLARE
+    o record;
+BEGIN
+    FOR o IN SELECT office, array_agg(DISTINCT office_day) AS days FROM written GROUP BY office LOOP
+        PERFORM turno_daily_cells(o.office, o.days);
+    END LOOP;
+    RETURN NULL;
+END
+$f$;
+CREATE TRIGGER daily_cells_follow AFTER INSERT ON daily REFERENCING NEW TABLE AS written
+    FOR EACH STATEMENT EXECUTE FUNCTION turno_daily_cells_follow();
 
 SELECT turno_daily_cells(o.code, ARRAY(SELECT office_day FROM tickets WHERE office = o.code
                                        UNION SELECT office_day FROM walk_ins WHERE office = o.code
