@@ -285,11 +285,19 @@ const DAILY_COLUMNS: &[&str] = &[
 ];
 
 fn daily_cells(day: &str, code: &str, name: &str, f: &Figures) -> Vec<Cell> {
+    let mut cells = vec![text(day), text(code), text(name)];
+    cells.extend(figure_cells(f));
+    cells
+}
+
+/// The columns of a group's figures: the daily summary's after its day and service.
+pub(crate) fn figure_columns() -> &'static [&'static str] {
+    &DAILY_COLUMNS[3..]
+}
+
+fn figure_cells(f: &Figures) -> Vec<Cell> {
     let s = f.satisfaction.clone().unwrap_or_default();
     vec![
-        text(day),
-        text(code),
-        text(name),
         Cell::Int(f.issued.into()),
         Cell::Int(f.served.into()),
         Cell::Int(f.no_show.into()),
@@ -318,7 +326,8 @@ fn daily_cells(day: &str, code: &str, name: &str, f: &Figures) -> Vec<Cell> {
 
 /// Where rows go: a CSV, JSON or XLSX writer.
 trait Sink {
-    fn begin(&mut self, table: Table, columns: &[&str]) -> Result<()>;
+    /// Starts a table: its name (JSON), its sheet's name (XLSX) and its columns.
+    fn begin(&mut self, name: &str, sheet: &str, columns: &[&str]) -> Result<()>;
     fn row(&mut self, cells: Vec<Cell>) -> Result<()>;
     fn end(&mut self) -> Result<()>;
 }
@@ -399,7 +408,7 @@ impl<'a, W: Write> CsvSink<'a, W> {
 }
 
 impl<W: Write> Sink for CsvSink<'_, W> {
-    fn begin(&mut self, _: Table, columns: &[&str]) -> Result<()> {
+    fn begin(&mut self, _: &str, _: &str, columns: &[&str]) -> Result<()> {
         self.out.write_record(columns).map_err(io)
     }
 
@@ -422,12 +431,12 @@ struct JsonSink<'a, W: Write> {
 }
 
 impl<W: Write> Sink for JsonSink<'_, W> {
-    fn begin(&mut self, table: Table, columns: &[&str]) -> Result<()> {
+    fn begin(&mut self, name: &str, _: &str, columns: &[&str]) -> Result<()> {
         let lead = if self.first_table { "{" } else { "," };
         self.first_table = false;
         self.first_row = true;
         self.columns = columns.iter().map(|c| (*c).to_owned()).collect();
-        write!(self.out, "{lead}\"{}\":[", table.name()).map_err(io)
+        write!(self.out, "{lead}\"{name}\":[").map_err(io)
     }
 
     fn row(&mut self, cells: Vec<Cell>) -> Result<()> {
@@ -460,19 +469,19 @@ impl<W: Write> Sink for JsonSink<'_, W> {
 fn table(c: &Connection, office: &Office, q: &Query, filter: &Filter, t: Table, sink: &mut dyn Sink) -> Result<()> {
     match t {
         Table::Tickets => {
-            sink.begin(t, TICKET_COLUMNS)?;
+            sink.begin(t.name(), t.sheet(), TICKET_COLUMNS)?;
             lines::tickets(c, filter, |l| sink.row(ticket_cells(l)))?;
         }
         Table::Events => {
-            sink.begin(t, EVENT_COLUMNS)?;
+            sink.begin(t.name(), t.sheet(), EVENT_COLUMNS)?;
             lines::events(c, filter, |l| sink.row(event_cells(l)))?;
         }
         Table::Ratings => {
-            sink.begin(t, RATING_COLUMNS)?;
+            sink.begin(t.name(), t.sheet(), RATING_COLUMNS)?;
             lines::ratings(c, filter, |l| sink.row(rating_cells(l)))?;
         }
         Table::Daily => {
-            sink.begin(t, DAILY_COLUMNS)?;
+            sink.begin(t.name(), t.sheet(), DAILY_COLUMNS)?;
             daily(c, office, q, sink)?;
         }
     }
@@ -631,6 +640,130 @@ fn weekly_report(c: &Connection, office: &Office, q: &Query, out: impl Write) ->
     sink.end()
 }
 
+/// Rows into a workbook's sheets (constant memory), a table longer than a sheet going on in the next.
+struct XlsxSink<'a> {
+    /// Rows a sheet holds, its header included: a longer table goes on in "Eventi (2)", and so on.
+    sheet_rows: u32,
+    /// Which columns hold shares (written as percentages) and which times.
+    shares: Vec<bool>,
+    times: Vec<bool>,
+    book: &'a mut rust_xlsxwriter::Workbook,
+    /// The index of the sheet being written, and how many sheets the book has.
+    sheet: usize,
+    sheets: usize,
+    /// The sheet's name of the table being written.
+    table: String,
+    part: u32,
+    office: &'a Office,
+    row: u32,
+    columns: Vec<String>,
+    header: &'a rust_xlsxwriter::Format,
+    when: &'a rust_xlsxwriter::Format,
+    share: &'a rust_xlsxwriter::Format,
+}
+impl XlsxSink<'_> {
+    fn sheet(&mut self) -> Result<&mut rust_xlsxwriter::Worksheet> {
+        self.book.worksheet_from_index(self.sheet).map_err(io)
+    }
+
+    /// Starts a sheet of the table: its name, the column headers frozen at the top, widths.
+    fn start_sheet(&mut self) -> Result<()> {
+        let name = match self.part {
+            1 => self.table.clone(),
+            n => format!("{} ({n})", self.table),
+        };
+        self.book.add_worksheet_with_constant_memory().map_err(io)?;
+        self.sheet = self.sheets;
+        self.sheets += 1;
+        let columns = std::mem::take(&mut self.columns);
+        let (header, when, share) = (self.header, self.when, self.share);
+        let shares = std::mem::take(&mut self.shares);
+        let sheet = self.sheet()?;
+        sheet.set_name(name).map_err(io)?;
+        for (i, name) in columns.iter().enumerate() {
+            let col = i as u16;
+            // Times and shares get their number format from their column: a format given with
+            // each of a year's five million cells costs a lookup of the whole format each time.
+            if is_time_column(name) {
+                sheet.set_column_format(col, when).map_err(io)?;
+                sheet.set_column_width(col, 19.0).map_err(io)?;
+            } else {
+                if shares.get(i).copied().unwrap_or(false) {
+                    sheet.set_column_format(col, share).map_err(io)?;
+                }
+                sheet
+                    .set_column_width(col, (name.len() as f64 + 2.0).max(10.0))
+                    .map_err(io)?;
+            }
+            sheet.write_string_with_format(0, col, name, header).map_err(io)?;
+        }
+        sheet.set_freeze_panes(1, 0).map_err(io)?;
+        self.shares = shares;
+        self.columns = columns;
+        self.row = 1;
+        Ok(())
+    }
+}
+impl Sink for XlsxSink<'_> {
+    fn begin(&mut self, _: &str, sheet: &str, columns: &[&str]) -> Result<()> {
+        self.table = sheet.to_owned();
+        self.part = 1;
+        self.columns = columns.iter().map(|c| (*c).to_owned()).collect();
+        self.shares = columns
+            .iter()
+            .map(|c| c.ends_with("_share") || *c == "participation")
+            .collect();
+        self.times = columns.iter().map(|c| is_time_column(c)).collect();
+        self.start_sheet()
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) -> Result<()> {
+        if self.row >= self.sheet_rows {
+            self.part += 1;
+            self.start_sheet()?;
+        }
+        let (row, office, when) = (self.row, self.office, self.when);
+        let shares = std::mem::take(&mut self.shares);
+        let times = std::mem::take(&mut self.times);
+        let sheet = self.sheet()?;
+        for (i, cell) in cells.into_iter().enumerate() {
+            let col = i as u16;
+            match cell {
+                Cell::Text(s) => {
+                    sheet.write_string(row, col, s).map_err(io)?;
+                }
+                Cell::Int(v) => {
+                    sheet.write_number(row, col, v as f64).map_err(io)?;
+                }
+                // The column's format applies.
+                Cell::Float(v) if shares.get(i).copied().unwrap_or(false) => {
+                    sheet.write_number(row, col, v).map_err(io)?;
+                }
+                Cell::Float(v) => {
+                    sheet.write_number(row, col, v).map_err(io)?;
+                }
+                Cell::Time(ms) => match excel_serial(office, ms) {
+                    Some(serial) if times.get(i).copied().unwrap_or(false) => {
+                        sheet.write_number(row, col, serial).map_err(io)?;
+                    }
+                    Some(serial) => {
+                        sheet.write_number_with_format(row, col, serial, when).map_err(io)?;
+                    }
+                    None => {}
+                },
+                Cell::Empty => {}
+            }
+        }
+        self.shares = shares;
+        self.times = times;
+        self.row += 1;
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
 /// Writes the workbook: a sheet each for tickets, events, ratings and the daily summary, with typed
 /// cells (numbers, dates), frozen headers and column widths. Sheets are written a row at a time to
 /// temporary files (rust_xlsxwriter's constant-memory mode), then zipped into `path`.
@@ -651,128 +784,6 @@ pub fn write_xlsx_sheets_of(c: &Connection, office: &Office, e: &Export, path: &
     let header = Look::new().set_bold();
     let when = Look::new().set_num_format("dd/mm/yyyy hh:mm:ss");
     let share = Look::new().set_num_format("0.0%");
-    struct XlsxSink<'a> {
-        /// Rows a sheet holds, its header included: a longer table goes on in "Eventi (2)", and so on.
-        sheet_rows: u32,
-        /// Which columns hold shares (written as percentages) and which times.
-        shares: Vec<bool>,
-        times: Vec<bool>,
-        book: &'a mut Workbook,
-        /// The index of the sheet being written, and how many sheets the book has.
-        sheet: usize,
-        sheets: usize,
-        table: Table,
-        part: u32,
-        office: &'a Office,
-        row: u32,
-        columns: Vec<String>,
-        header: &'a Look,
-        when: &'a Look,
-        share: &'a Look,
-    }
-    impl XlsxSink<'_> {
-        fn sheet(&mut self) -> Result<&mut rust_xlsxwriter::Worksheet> {
-            self.book.worksheet_from_index(self.sheet).map_err(io)
-        }
-
-        /// Starts a sheet of the table: its name, the column headers frozen at the top, widths.
-        fn start_sheet(&mut self) -> Result<()> {
-            let name = match self.part {
-                1 => self.table.sheet().to_owned(),
-                n => format!("{} ({n})", self.table.sheet()),
-            };
-            self.book.add_worksheet_with_constant_memory().map_err(io)?;
-            self.sheet = self.sheets;
-            self.sheets += 1;
-            let columns = std::mem::take(&mut self.columns);
-            let (header, when, share) = (self.header, self.when, self.share);
-            let shares = std::mem::take(&mut self.shares);
-            let sheet = self.sheet()?;
-            sheet.set_name(name).map_err(io)?;
-            for (i, name) in columns.iter().enumerate() {
-                let col = i as u16;
-                // Times and shares get their number format from their column: a format given with
-                // each of a year's five million cells costs a lookup of the whole format each time.
-                if is_time_column(name) {
-                    sheet.set_column_format(col, when).map_err(io)?;
-                    sheet.set_column_width(col, 19.0).map_err(io)?;
-                } else {
-                    if shares.get(i).copied().unwrap_or(false) {
-                        sheet.set_column_format(col, share).map_err(io)?;
-                    }
-                    sheet
-                        .set_column_width(col, (name.len() as f64 + 2.0).max(10.0))
-                        .map_err(io)?;
-                }
-                sheet.write_string_with_format(0, col, name, header).map_err(io)?;
-            }
-            sheet.set_freeze_panes(1, 0).map_err(io)?;
-            self.shares = shares;
-            self.columns = columns;
-            self.row = 1;
-            Ok(())
-        }
-    }
-    impl Sink for XlsxSink<'_> {
-        fn begin(&mut self, t: Table, columns: &[&str]) -> Result<()> {
-            self.table = t;
-            self.part = 1;
-            self.columns = columns.iter().map(|c| (*c).to_owned()).collect();
-            self.shares = columns
-                .iter()
-                .map(|c| c.ends_with("_share") || *c == "participation")
-                .collect();
-            self.times = columns.iter().map(|c| is_time_column(c)).collect();
-            self.start_sheet()
-        }
-
-        fn row(&mut self, cells: Vec<Cell>) -> Result<()> {
-            if self.row >= self.sheet_rows {
-                self.part += 1;
-                self.start_sheet()?;
-            }
-            let (row, office, when) = (self.row, self.office, self.when);
-            let shares = std::mem::take(&mut self.shares);
-            let times = std::mem::take(&mut self.times);
-            let sheet = self.sheet()?;
-            for (i, cell) in cells.into_iter().enumerate() {
-                let col = i as u16;
-                match cell {
-                    Cell::Text(s) => {
-                        sheet.write_string(row, col, s).map_err(io)?;
-                    }
-                    Cell::Int(v) => {
-                        sheet.write_number(row, col, v as f64).map_err(io)?;
-                    }
-                    // The column's format applies.
-                    Cell::Float(v) if shares.get(i).copied().unwrap_or(false) => {
-                        sheet.write_number(row, col, v).map_err(io)?;
-                    }
-                    Cell::Float(v) => {
-                        sheet.write_number(row, col, v).map_err(io)?;
-                    }
-                    Cell::Time(ms) => match excel_serial(office, ms) {
-                        Some(serial) if times.get(i).copied().unwrap_or(false) => {
-                            sheet.write_number(row, col, serial).map_err(io)?;
-                        }
-                        Some(serial) => {
-                            sheet.write_number_with_format(row, col, serial, when).map_err(io)?;
-                        }
-                        None => {}
-                    },
-                    Cell::Empty => {}
-                }
-            }
-            self.shares = shares;
-            self.times = times;
-            self.row += 1;
-            Ok(())
-        }
-
-        fn end(&mut self) -> Result<()> {
-            Ok(())
-        }
-    }
     let mut sink = XlsxSink {
         sheet_rows,
         shares: Vec::new(),
@@ -780,7 +791,7 @@ pub fn write_xlsx_sheets_of(c: &Connection, office: &Office, e: &Export, path: &
         book: &mut book,
         sheet: 0,
         sheets: 0,
-        table: Table::Tickets,
+        table: String::new(),
         part: 1,
         office,
         row: 0,
@@ -791,6 +802,108 @@ pub fn write_xlsx_sheets_of(c: &Connection, office: &Office, e: &Export, path: &
     };
     for t in Table::ALL {
         table(c, office, &e.query, &filter, t, &mut sink)?;
+    }
+    book.save(path).map_err(io)
+}
+
+// ----- figures counted elsewhere (the city's centre) -----
+
+/// A table of figures counted elsewhere (the centre's statistics of its offices): each row its keys
+/// (office, service, day, …) and a group's figures, in the daily summary's columns.
+pub struct FiguresTable {
+    /// The table's name in JSON, and its sheet's name in a workbook.
+    pub name: &'static str,
+    pub sheet: &'static str,
+    /// The columns of the keys, before the figures'.
+    pub keys: &'static [&'static str],
+    pub rows: Vec<(Vec<String>, Figures)>,
+}
+
+impl FiguresTable {
+    fn write(&self, sink: &mut dyn Sink) -> Result<()> {
+        let columns: Vec<&str> = self.keys.iter().chain(figure_columns()).copied().collect();
+        sink.begin(self.name, self.sheet, &columns)?;
+        for (keys, f) in &self.rows {
+            let mut cells: Vec<Cell> = keys.iter().map(|k| text(k.as_str())).collect();
+            cells.extend(figure_cells(f));
+            sink.row(cells)?;
+        }
+        sink.end()
+    }
+}
+
+/// The sinks format times in an office's zone: tables of figures hold none.
+fn no_office() -> Office {
+    Office {
+        name: String::new(),
+        tz: jiff::tz::TimeZone::UTC,
+        policy: Default::default(),
+        login_ttl: jiff::SignedDuration::ZERO,
+    }
+}
+
+/// Writes tables of figures: CSV (as Italian Excel opens it, or RFC 4180) holds the first table,
+/// JSON one array per table; a workbook is [`write_figures_xlsx`].
+pub fn write_figures(format: Format, tables: &[FiguresTable], out: impl Write) -> Result<()> {
+    let office = no_office();
+    match format {
+        Format::ExcelCsv | Format::Csv => {
+            let mut sink = CsvSink::new(out, &office, format == Format::ExcelCsv)?;
+            tables.first().map_or(Ok(()), |t| t.write(&mut sink))
+        }
+        Format::Json => {
+            let mut sink = JsonSink {
+                out,
+                office: &office,
+                columns: Vec::new(),
+                first_table: true,
+                first_row: true,
+            };
+            for t in tables {
+                t.write(&mut sink)?;
+            }
+            let end: &[u8] = if sink.first_table { b"{}" } else { b"}" };
+            sink.out.write_all(end).map_err(io)?;
+            sink.out.flush().map_err(io)
+        }
+        Format::Xlsx => Err(Error::internal(
+            "a workbook is written to a file: use write_figures_xlsx",
+        )),
+        Format::Mlf => Err(Error::invalid_field(
+            "format",
+            "the weekly report is not a table of figures",
+        )),
+    }
+}
+
+/// Writes tables of figures as a workbook, a sheet each, shares as percentages.
+pub fn write_figures_xlsx(tables: &[FiguresTable], path: &Path) -> Result<()> {
+    use rust_xlsxwriter::{Format as Look, Workbook};
+    let office = no_office();
+    let mut book = Workbook::new();
+    let (header, when, share) = (
+        Look::new().set_bold(),
+        Look::new().set_num_format("dd/mm/yyyy hh:mm:ss"),
+        Look::new().set_num_format("0.0%"),
+    );
+    let mut sink = XlsxSink {
+        sheet_rows: 1_048_576,
+        shares: Vec::new(),
+        times: Vec::new(),
+        book: &mut book,
+        sheet: 0,
+        sheets: 0,
+        table: String::new(),
+        part: 1,
+        office: &office,
+        row: 0,
+        columns: Vec::new(),
+        header: &header,
+        when: &when,
+        share: &share,
+    };
+    for t in tables {
+        t.write(&mut sink)?;
     }
     book.save(path).map_err(io)
 }

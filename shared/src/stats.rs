@@ -68,6 +68,41 @@ pub struct RatingRow {
     pub reason: Option<BadReason>,
 }
 
+/// Rows counted elsewhere, all of one office day, service, counter, clerk, weekday and hour (a cell of
+/// the centre's daily rollup): their counts, and their durations as `(whole seconds, how many)`. Fed to
+/// [`Accumulator::cell`], a cell counts exactly as its rows would, percentiles included, since the
+/// percentiles are taken on whole seconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cell {
+    pub office_day: String,
+    pub service_id: i64,
+    pub counter_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub weekday: u8,
+    pub hour: u8,
+    /// Tickets, by how they stand.
+    pub issued: u32,
+    pub served: u32,
+    pub no_show: u32,
+    pub cancelled: u32,
+    pub expired: u32,
+    pub transferred: u32,
+    pub priority: u32,
+    pub walk_ins: u32,
+    /// The waits of the tickets called.
+    pub waits: Vec<(u32, u32)>,
+    /// The service times of the tickets served and of the visits without ticket.
+    pub services: Vec<(u32, u32)>,
+    /// The wait the service aims not to exceed, in minutes.
+    pub target_wait_minutes: Option<u32>,
+    /// Outcomes of the tickets served and of the visits without ticket.
+    pub outcomes: Vec<(Code, u32)>,
+    pub good: u32,
+    pub neutral: u32,
+    pub bad: u32,
+    pub reasons: Vec<(BadReason, u32)>,
+}
+
 /// A pause in the range (its seconds up to its end, or up to now when still going).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PauseRow {
@@ -187,16 +222,24 @@ const HISTOGRAM_SECS: usize = 4 * 3600;
 
 impl Histogram {
     fn add(&mut self, v: u32) {
+        self.add_n(v, 1);
+    }
+
+    /// Adds `n` values `v`.
+    fn add_n(&mut self, v: u32, n: u32) {
+        if n == 0 {
+            return;
+        }
         if (v as usize) < HISTOGRAM_SECS {
             if self.counts.is_empty() {
                 self.counts = vec![0; HISTOGRAM_SECS];
             }
-            self.counts[v as usize] += 1;
+            self.counts[v as usize] += n;
         } else {
-            self.over.push(v);
+            self.over.extend(std::iter::repeat_n(v, n as usize));
         }
-        self.n += 1;
-        self.sum += u64::from(v);
+        self.n += n;
+        self.sum += u64::from(v) * u64::from(n);
         self.max = self.max.max(v);
     }
 
@@ -305,6 +348,44 @@ impl Tally {
         }
         if let Some(reason) = r.reason {
             *s.reasons.entry(reason.as_str().to_owned()).or_default() += 1;
+        }
+    }
+
+    fn cell(&mut self, c: &Cell) {
+        let f = &mut self.figures;
+        f.issued += c.issued;
+        f.served += c.served;
+        f.no_show += c.no_show;
+        f.cancelled += c.cancelled;
+        f.expired += c.expired;
+        f.transferred += c.transferred;
+        f.priority += c.priority;
+        f.walk_ins += c.walk_ins;
+        for &(w, n) in &c.waits {
+            self.wait.add_n(w, n);
+            self.called += n;
+            if w > LONG_WAIT_SECS {
+                f.long_waits += n;
+            }
+            if let Some(target) = c.target_wait_minutes {
+                self.with_target += n;
+                if u64::from(w) <= u64::from(target) * 60 {
+                    self.within_target += n;
+                }
+            }
+        }
+        for &(s, n) in &c.services {
+            self.service.add_n(s, n);
+        }
+        let s = &mut self.ratings;
+        s.responses += c.good + c.neutral + c.bad;
+        s.good += c.good;
+        s.neutral += c.neutral;
+        s.bad += c.bad;
+        for &(reason, n) in &c.reasons {
+            if n > 0 {
+                *s.reasons.entry(reason.as_str().to_owned()).or_default() += n;
+            }
         }
     }
 
@@ -516,6 +597,25 @@ impl Accumulator {
         self.each(keys, |g| g.rating(r));
     }
 
+    /// Counts a cell of rows counted elsewhere: the same as counting its rows one by one.
+    pub fn cell(&mut self, c: &Cell) {
+        self.arrivals[usize::from(c.weekday.clamp(1, 7) - 1)][usize::from(c.hour.min(23))] += c.issued;
+        for (o, n) in &c.outcomes {
+            if *n > 0 {
+                self.outcome(c.service_id, o, *n);
+            }
+        }
+        let keys = Keys {
+            service: c.service_id,
+            counter: c.counter_id,
+            clerk: c.user_id,
+            weekday: c.weekday,
+            hour: c.hour,
+            day: &c.office_day,
+        };
+        self.each(keys, |g| g.cell(c));
+    }
+
     pub fn pause(&mut self, p: &PauseRow) {
         let e = self.pauses.entry(p.reason.as_str()).or_default();
         e.0 += 1;
@@ -695,6 +795,206 @@ mod tests {
         }
         first.merge(second);
         assert_eq!(first.finish(), whole.finish());
+    }
+
+    /// Rows grouped into cells (office day, service, counter, clerk, weekday, hour), as the centre's
+    /// rollup groups them.
+    fn cells_of(tickets: &[TicketRow], walk_ins: &[WalkInRow], ratings: &[RatingRow]) -> Vec<Cell> {
+        type Key = (String, i64, Option<i64>, Option<i64>, u8, u8);
+        let mut cells: BTreeMap<Key, Cell> = BTreeMap::new();
+        fn cell(cells: &mut BTreeMap<Key, Cell>, k: Key, target: Option<u32>) -> &mut Cell {
+            cells.entry(k.clone()).or_insert_with(|| Cell {
+                office_day: k.0,
+                service_id: k.1,
+                counter_id: k.2,
+                user_id: k.3,
+                weekday: k.4,
+                hour: k.5,
+                target_wait_minutes: target,
+                ..Cell::default()
+            })
+        }
+        fn bump<T: PartialEq>(list: &mut Vec<(T, u32)>, v: T) {
+            match list.iter_mut().find(|(x, _)| *x == v) {
+                Some((_, n)) => *n += 1,
+                None => list.push((v, 1)),
+            }
+        }
+        for t in tickets {
+            let c = cell(
+                &mut cells,
+                (
+                    t.office_day.clone(),
+                    t.service_id,
+                    t.counter_id,
+                    t.user_id,
+                    t.weekday,
+                    t.hour,
+                ),
+                t.target_wait_minutes,
+            );
+            c.issued += 1;
+            match t.state {
+                TicketState::Done => c.served += 1,
+                TicketState::NoShow => c.no_show += 1,
+                TicketState::Cancelled => c.cancelled += 1,
+                TicketState::Expired => c.expired += 1,
+                _ => {}
+            }
+            c.transferred += u32::from(t.transfers > 0);
+            c.priority += u32::from(t.priority);
+            if let Some(w) = t.wait_secs {
+                bump(&mut c.waits, w);
+            }
+            if t.state == TicketState::Done {
+                if let Some(s) = t.service_secs {
+                    bump(&mut c.services, s);
+                }
+                if let Some(o) = &t.outcome {
+                    bump(&mut c.outcomes, o.clone());
+                }
+            }
+        }
+        for w in walk_ins {
+            let c = cell(
+                &mut cells,
+                (
+                    w.office_day.clone(),
+                    w.service_id,
+                    Some(w.counter_id),
+                    Some(w.user_id),
+                    w.weekday,
+                    w.hour,
+                ),
+                None,
+            );
+            c.walk_ins += 1;
+            bump(&mut c.services, w.service_secs);
+            bump(&mut c.outcomes, w.outcome.clone());
+        }
+        for r in ratings {
+            let c = cell(
+                &mut cells,
+                (
+                    r.office_day.clone(),
+                    r.service_id,
+                    r.counter_id,
+                    r.user_id,
+                    r.weekday,
+                    r.hour,
+                ),
+                None,
+            );
+            match r.rating {
+                Rating::Good => c.good += 1,
+                Rating::Neutral => c.neutral += 1,
+                Rating::Bad => c.bad += 1,
+            }
+            if let Some(reason) = r.reason {
+                bump(&mut c.reasons, reason);
+            }
+        }
+        // A cell of ratings only still knows its service's target, as the centre's join gives it.
+        let targets: BTreeMap<i64, Option<u32>> =
+            tickets.iter().map(|t| (t.service_id, t.target_wait_minutes)).collect();
+        cells
+            .into_values()
+            .map(|mut c| {
+                c.target_wait_minutes = targets.get(&c.service_id).copied().flatten();
+                c
+            })
+            .collect()
+    }
+
+    /// Cells of rows give, to the last percentile, the statistics of the rows counted one by one: the
+    /// centre's year read from its rollup is the year of its rows.
+    #[test]
+    fn cells_count_as_their_rows() {
+        let states = [
+            TicketState::Done,
+            TicketState::NoShow,
+            TicketState::Cancelled,
+            TicketState::Expired,
+            TicketState::Waiting,
+            TicketState::Done,
+        ];
+        let tickets: Vec<TicketRow> = (0..3000u32)
+            .map(|i| {
+                let state = states[i as usize % states.len()];
+                let called = !matches!(state, TicketState::Cancelled | TicketState::Waiting);
+                TicketRow {
+                    office_day: format!("2026-10-{:02}", 1 + i % 9),
+                    counter_id: (called || i % 4 == 0).then_some(i64::from(i % 5)),
+                    user_id: called.then_some(i64::from(i % 7)),
+                    weekday: (i % 9 % 7 + 1) as u8,
+                    hour: (8 + i % 6) as u8,
+                    priority: i % 11 == 0,
+                    transfers: u32::from(i % 17 == 0),
+                    // Waits from seconds to past the four hours counted per second.
+                    target_wait_minutes: [Some(10), None, Some(30)][(i % 3) as usize],
+                    ..ticket(
+                        i64::from(i % 3 + 1),
+                        state,
+                        called.then_some(i * 7919 % 16_000),
+                        (i % 23 != 0).then_some(i * 53 % 2_400),
+                    )
+                }
+            })
+            .map(|mut t| {
+                // One target per service, as a service has.
+                t.target_wait_minutes = [Some(10), None, Some(30)][(t.service_id - 1) as usize];
+                if t.state == TicketState::Done && t.service_id == 2 {
+                    t.outcome = Some("altro".parse().unwrap());
+                }
+                t
+            })
+            .collect();
+        let walk_ins: Vec<WalkInRow> = (0..200u32)
+            .map(|i| WalkInRow {
+                office_day: format!("2026-10-{:02}", 1 + i % 9),
+                service_id: i64::from(i % 3 + 1),
+                counter_id: i64::from(i % 5),
+                user_id: i64::from(i % 7),
+                weekday: (i % 9 % 7 + 1) as u8,
+                hour: (8 + i % 6) as u8,
+                service_secs: i * 31 % 900,
+                outcome: "informazioni".parse().unwrap(),
+            })
+            .collect();
+        let ratings: Vec<RatingRow> = (0..900u32)
+            .map(|i| RatingRow {
+                office_day: format!("2026-10-{:02}", 1 + i % 9),
+                service_id: i64::from(i % 3 + 1),
+                counter_id: (i % 10 != 0).then_some(i64::from(i % 5)),
+                user_id: (i % 10 != 0).then_some(i64::from(i % 7)),
+                weekday: (i % 9 % 7 + 1) as u8,
+                hour: (8 + i % 7) as u8,
+                ..rating(
+                    [Rating::Good, Rating::Neutral, Rating::Bad][i as usize % 3],
+                    (i % 3 == 2).then_some([BadReason::WaitingTime, BadReason::ProblemNotSolved][i as usize % 2]),
+                )
+            })
+            .collect();
+        let mut rows = Accumulator::new();
+        tickets.iter().for_each(|t| rows.ticket(t));
+        walk_ins.iter().for_each(|w| rows.walk_in(w));
+        ratings.iter().for_each(|r| rows.rating(r));
+        let cells = cells_of(&tickets, &walk_ins, &ratings);
+        assert!(cells.len() < tickets.len() / 2, "cells group rows: {}", cells.len());
+        let mut from_cells = Accumulator::new();
+        cells.iter().for_each(|c| from_cells.cell(c));
+        let (rows, from_cells) = (rows.finish(), from_cells.finish());
+        assert!(
+            rows.total.wait.max_secs > Some(HISTOGRAM_SECS as u32),
+            "waits past four hours are tested"
+        );
+        assert!(rows.by_clerk.iter().any(|g| g.figures.satisfaction.is_some()));
+        assert_eq!(from_cells, rows);
+        // A cell counted twice is not the same: the comparison sees a difference.
+        let mut twice = Accumulator::new();
+        cells.iter().for_each(|c| twice.cell(c));
+        twice.cell(&cells[0]);
+        assert_ne!(twice.finish(), rows);
     }
 
     #[test]

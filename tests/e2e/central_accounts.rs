@@ -1,7 +1,8 @@
 //! The centre's accounts: signing in (usernames found whatever their case, unknown usernames answered
 //! as wrong passwords, failed attempts throttled per account and address as an office throttles them,
 //! on the JSON API and on the sign-in page alike) and the accounts page of city-wide accounts (an
-//! account made for one office sees only it; turned off, its sessions end; a new password).
+//! account made for one office sees only it; moved, it sees another; turned off, its sessions end; a
+//! new password).
 
 use turno_tests::pg::{CentralProcess, Postgres};
 
@@ -164,6 +165,40 @@ async fn a_city_account_manages_the_centre_s_accounts() {
         .collect();
     assert_eq!(codes, ["nord"], "{offices}");
     assert_eq!(nord.api("stats?office=sud").await, 403);
+    // Moved to another office, it sees that one at its next request.
+    assert_eq!(
+        admin
+            .post("/backoffice/accounts/nord.bo/office", &[("office", "sud")])
+            .await
+            .0,
+        303
+    );
+    assert_eq!(nord.api("stats?office=sud").await, 200);
+    assert_eq!(nord.api("stats?office=nord").await, 403);
+    assert_eq!(
+        admin
+            .post("/backoffice/accounts/nord.bo/office", &[("office", "ovest")])
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        admin
+            .post("/backoffice/accounts/citta/office", &[("office", "sud")])
+            .await
+            .0,
+        409
+    );
+    let (_, page) = admin.get("/backoffice/accounts?ok=moved").await;
+    assert!(page.contains("Account spostato"), "{page}");
+    crate::support::assert_valid_html(&[("centre-accounts", page)]);
+    assert_eq!(
+        admin
+            .post("/backoffice/accounts/nord.bo/office", &[("office", "nord")])
+            .await
+            .0,
+        303
+    );
     assert_eq!(nord.get("/backoffice/accounts").await.0, 403);
     assert_eq!(
         nord.post("/backoffice/accounts/citta/active", &[("active", "false")])

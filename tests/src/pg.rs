@@ -461,6 +461,53 @@ impl CentralApi {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// GET a file of the centre as bytes (signed in through the same token): the status, the content
+    /// type and the body.
+    pub async fn download(&self, path_and_query: &str) -> (u16, String, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}{path_and_query}", self.url))
+            .header("cookie", format!("turno_bo={}", self.token))
+            .send()
+            .await
+            .expect("the centre answers");
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (
+            r.status().as_u16(),
+            kind,
+            r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+        )
+    }
+
+    /// POSTs a form to a page of the centre, as its own page would (same origin), without following a
+    /// redirect: the status, the `Location` and the body.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client");
+        let r = http
+            .post(format!("{}{path}", self.url))
+            .header("cookie", format!("turno_bo={}", self.token))
+            .header("origin", &self.url)
+            .form(form)
+            .send()
+            .await
+            .expect("the centre answers");
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (r.status().as_u16(), location, r.text().await.unwrap_or_default())
+    }
+
     /// GET a page or file of the centre (signed in through the same token).
     pub async fn page(&self, path_and_query: &str) -> (u16, String) {
         let r = self

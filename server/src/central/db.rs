@@ -10,7 +10,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures_util::{TryStreamExt, pin_mut};
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
-use turno_shared::stats::{Accumulator, PauseRow, RatingRow, TicketRow, WalkInRow};
+use turno_shared::stats::{Accumulator, Cell, PauseRow, RatingRow, TicketRow, WalkInRow};
 
 use super::batch::Batch;
 use super::schema::{LATEST, MIGRATIONS};
@@ -391,6 +391,7 @@ pub async fn ingest(pool: &Pool, office: &OfficeInfo, batch: &Batch, as_of_ms: i
             &[code, &days],
         )
         .await?;
+        // Its trigger rewrites the days' cells (`daily_cells`) too.
         tx.execute(ROLLUP, &[code, &days]).await?;
     }
     tx.commit().await?;
@@ -627,6 +628,25 @@ pub async fn office_rows(
             reason: r.get::<_, Option<&str>>(7).map(parse).transpose()?,
         });
     }
+    drop(c);
+    office_pauses(pool, office, from, to, now_ms, acc, map).await
+}
+
+/// Counts one office's pauses of days `from` to `to` in `acc` (few: read from the rows, measured up to
+/// `now_ms` when still going).
+pub async fn office_pauses(
+    pool: &Pool,
+    office: &str,
+    from: &str,
+    to: &str,
+    now_ms: i64,
+    acc: &mut Accumulator,
+    map: Option<&Remap>,
+) -> Result<()> {
+    let ct = |id: i64| Remap::id(map.map(|m| &m.counter), id);
+    let us = |id: i64| map.map_or(id, |m| m.user_offset + id);
+    let c = pool.get().await?;
+    let params: [&(dyn ToSql + Sync); 3] = [&office, &from, &to];
     let stmt = c
         .prepare_cached(
             "SELECT e.reason, e.counter_id, e.user_id, (extract(epoch FROM e.at) * 1000)::bigint,
@@ -653,6 +673,111 @@ pub async fn office_rows(
         });
     }
     Ok(())
+}
+
+/// One office's cells of the daily rollup for days `from` to `to` (`YYYY-MM-DD`), with its services'
+/// targets of today, as rows for [`CellReader`]: counted by `Accumulator::cell`, the same figures as its
+/// rows (`office_rows`) without reading them.
+pub async fn office_cells(pool: &Pool, office: &str, from: &str, to: &str) -> Result<Vec<tokio_postgres::Row>> {
+    let c = pool.get().await?;
+    let stmt = c
+        .prepare_cached(
+            "SELECT c.office_day - date '2000-01-01', c.service_id, c.counter_id, c.user_id, c.counts, c.waits,
+                    c.services, c.outcomes, c.reasons, s.target_wait_minutes
+             FROM daily_cells c LEFT JOIN services s ON s.office = c.office AND s.service_id = c.service_id
+             WHERE c.office = $1 AND c.office_day BETWEEN $2::text::date AND $3::text::date",
+        )
+        .await?;
+    Ok(c.query(&stmt, &[&office, &from, &to]).await?)
+}
+
+/// Reads rows of [`office_cells`] into one cell, reused for a year's.
+#[derive(Default)]
+pub struct CellReader {
+    cell: Cell,
+    /// The office day of `cell.office_day`, in days since 2000-01-01.
+    day: Option<i32>,
+}
+
+impl CellReader {
+    /// The cell of row `r`, ids through `map` when given.
+    pub fn read(&mut self, r: &tokio_postgres::Row, map: Option<&Remap>) -> Result<&Cell> {
+        let cell = &mut self.cell;
+        let day: i32 = r.get(0);
+        if self.day != Some(day) {
+            let date = jiff::civil::date(2000, 1, 1)
+                .checked_add(jiff::Span::new().days(day))
+                .map_err(|e| Error::internal(format!("a rollup cell's day: {e}")))?;
+            cell.office_day = date.to_string();
+            self.day = Some(day);
+        }
+        cell.service_id = Remap::id(map.map(|m| &m.service), r.get(1));
+        cell.counter_id = r
+            .get::<_, Option<i64>>(2)
+            .map(|id| Remap::id(map.map(|m| &m.counter), id));
+        cell.user_id = r
+            .get::<_, Option<i64>>(3)
+            .map(|id| map.map_or(id, |m| m.user_offset + id));
+        let counts: &[u8] = r.get(4);
+        if counts.len() != 48 {
+            return Err(Error::internal("a rollup cell's counts are not 48 bytes"));
+        }
+        let int = |i: usize| i32::from_be_bytes(counts[4 * i..4 * i + 4].try_into().unwrap_or_default()).max(0) as u32;
+        let short = |at: usize| i16::from_be_bytes(counts[at..at + 2].try_into().unwrap_or_default());
+        cell.issued = int(0);
+        cell.served = int(1);
+        cell.no_show = int(2);
+        cell.cancelled = int(3);
+        cell.expired = int(4);
+        cell.transferred = int(5);
+        cell.priority = int(6);
+        cell.walk_ins = int(7);
+        cell.good = int(8);
+        cell.neutral = int(9);
+        cell.bad = int(10);
+        cell.weekday = short(44).clamp(0, 255) as u8;
+        cell.hour = short(46).clamp(0, 255) as u8;
+        unpack_durations(r.get(5), &mut cell.waits)?;
+        unpack_durations(r.get(6), &mut cell.services)?;
+        cell.outcomes.clear();
+        for (code, n) in unpack_counts(r.get(7))? {
+            cell.outcomes.push((parse(code)?, n));
+        }
+        cell.reasons.clear();
+        for (reason, n) in unpack_counts(r.get(8))? {
+            cell.reasons.push((parse(reason)?, n));
+        }
+        cell.target_wait_minutes = r.get::<_, Option<i32>>(9).map(|t| t as u32);
+        Ok(&self.cell)
+    }
+}
+
+/// `(seconds, how many)` pairs packed by `turno_daily_cells`: 8 bytes of seconds, 4 of the count, big-endian.
+fn unpack_durations(packed: &[u8], into: &mut Vec<(u32, u32)>) -> Result<()> {
+    if !packed.len().is_multiple_of(12) {
+        return Err(Error::internal("a rollup cell's durations are not pairs of 12 bytes"));
+    }
+    into.clear();
+    into.extend(packed.chunks_exact(12).map(|pair| {
+        let secs = i64::from_be_bytes(pair[..8].try_into().unwrap_or_default());
+        let n = i32::from_be_bytes(pair[8..].try_into().unwrap_or_default());
+        (secs.clamp(0, i64::from(u32::MAX)) as u32, n.max(0) as u32)
+    }));
+    Ok(())
+}
+
+/// `code=how_many code=how_many` as written by `turno_daily_cells`.
+fn unpack_counts(text: &str) -> Result<impl Iterator<Item = (&str, u32)>> {
+    let pairs: Vec<(&str, u32)> = text
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.split_once('=')
+                .and_then(|(k, n)| Some((k, n.parse().ok()?)))
+                .ok_or_else(|| Error::internal(format!("a rollup cell's count {p:?} is not code=number")))
+        })
+        .collect::<Result<_>>()?;
+    Ok(pairs.into_iter())
 }
 
 /// The rollup's figures of each office over days `from` to `to`: what offices side by side compare.
@@ -894,6 +1019,18 @@ pub async fn set_password(pool: &Pool, username: &str, password_hash: &str) -> R
         .await?;
     tx.commit().await?;
     Ok(found == 1)
+}
+
+/// Binds an account to an office (`None`: the whole city); its sessions see the new office at their next
+/// request. False when there is no such account.
+pub async fn set_office(pool: &Pool, username: &str, office: Option<&str>) -> Result<bool> {
+    let c = pool.get().await?;
+    Ok(c.execute(
+        "UPDATE accounts SET office = $2 WHERE username = $1",
+        &[&username, &office],
+    )
+    .await?
+        == 1)
 }
 
 /// Turns an account on or off (off ends its sessions); false when there is no such account.

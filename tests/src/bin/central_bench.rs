@@ -2,7 +2,8 @@
 //! year, made by the server's own history generator and kept for later runs) ship their whole backlog
 //! at once into one PostgreSQL (a durable throwaway cluster, `turno_tests::pg`): throughput; then the
 //! steady-state lag of tickets issued at the offices' normal rates; one office's full day of backlog
-//! drained; the city's statistics for the year (rollups, and exact with percentiles); the centre's
+//! drained; the city's statistics for the year (side by side from the rollups; every figure with exact
+//! percentiles from the rollup's cells and, checked equal, from the rows); the centre's
 //! memory and the database's size.
 //!
 //! `cargo build --release -p turno-server -p turno-tests`, then
@@ -263,6 +264,8 @@ async fn main() {
     let to = today.to_string();
     let mut rollup = Vec::new();
     let mut exact = Vec::new();
+    let mut rows = Vec::new();
+    let mut figures = None;
     for _ in 0..3 {
         let t = Instant::now();
         let (s, _) = api.get("offices", &[("from", &from), ("to", &to)]).await;
@@ -272,12 +275,32 @@ async fn main() {
         let (s, body) = api.get("stats", &[("from", &from), ("to", &to)]).await;
         assert_eq!(s, 200, "{body}");
         exact.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let (s, from_rows) = api
+            .get("stats", &[("from", &from), ("to", &to), ("source", "rows")])
+            .await;
+        assert_eq!(s, 200, "{from_rows}");
+        rows.push(t.elapsed().as_secs_f64());
+        assert!(
+            body == from_rows,
+            "the year from the rollup's cells differs from the year from the rows"
+        );
+        figures = Some(body);
     }
     rollup.sort_by(f64::total_cmp);
     exact.sort_by(f64::total_cmp);
+    rows.sort_by(f64::total_cmp);
+    let figures = figures.expect("three runs");
+    let cells: i64 = pgc
+        .query_one("SELECT count(*) FROM daily_cells", &[])
+        .await
+        .unwrap()
+        .get(0);
     println!(
-        "city-wide year: offices side by side from the rollups {:.3} s; every figure with exact percentiles {:.2} s (medians of 3)",
-        rollup[1], exact[1]
+        "city-wide year: offices side by side from the rollups {:.3} s; every figure with exact percentiles \
+         {:.3} s from the rollup's {cells} cells, {:.2} s from the rows (medians of 3; the same figures: \
+         {} tickets, wait p90 {} s)",
+        rollup[1], exact[1], rows[1], figures["total"]["issued"], figures["total"]["wait"]["p90_secs"]
     );
     let (rss, peak) = turno_tests::memory_mib(centre_pid(&centre));
     let size: i64 = pgc

@@ -1,8 +1,9 @@
 //! The city's back office, served by the centre (`turno-server central serve`): sign-in with a central
 //! account, the offices side by side with their lag, the statistics of one office or of the whole city
-//! (the office's own computation, `turno_shared::stats`), and the weekly "Mettiamoci la faccia" report
-//! for the city. The same frame, styles and charts as an office's back office; a JSON API beside the
-//! pages (`/api/v1/central/*`) with the same sign-in. An account bound to an office sees only it.
+//! (the office's own computation, `turno_shared::stats`), their exports (CSV, XLSX, JSON: offices side
+//! by side and the city) and the "Mettiamoci la faccia" report for the city by week or by month. The
+//! same frame, styles and charts as an office's back office; a JSON API beside the pages
+//! (`/api/v1/central/*`) with the same sign-in. An account bound to an office sees only it.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -21,6 +22,7 @@ use crate::auth;
 use crate::central::db::{self, Account, OfficeLag, Summary};
 use crate::central::{CentralState, stats};
 use crate::error::Error;
+use crate::exports::{self, FiguresTable, Format};
 
 const COOKIE: &str = "turno_bo";
 
@@ -32,6 +34,7 @@ pub fn router() -> Router<CentralState> {
         .route("/backoffice/logout", axum::routing::post(logout))
         .route("/backoffice/stats", axum::routing::get(stats_page))
         .route("/backoffice/report.csv", axum::routing::get(weekly_report))
+        .route("/backoffice/export", axum::routing::get(export))
         .route("/api/v1/central/login", axum::routing::post(api_login))
         .route("/api/v1/central/offices", axum::routing::get(api_offices))
         .route("/api/v1/central/stats", axum::routing::get(api_stats))
@@ -79,6 +82,7 @@ impl Signed {
     }
 }
 
+/// A page of the centre in the back office's frame; an account of the whole city also sees "Account".
 pub(super) fn page(state: &CentralState, me: Option<&Account>, title: &str, current: &str, body: Markup) -> Markup {
     let mut sections = vec![
         ("/backoffice", "Uffici a confronto", current == "overview"),
@@ -244,6 +248,15 @@ struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
     office: Option<String>,
+    /// `rows` to count every row instead of the rollup's cells (the same figures; for checking them).
+    #[serde(default)]
+    source: stats::Source,
+    /// An export's format (`csv`, `csv-rfc`, `xlsx`, `json`) and, for CSV, its table (`offices`,
+    /// `services`, `daily`).
+    format: Option<String>,
+    table: Option<String>,
+    /// The report's period: `week` (the default) or `month`.
+    period: Option<String>,
 }
 
 /// The range asked for (the last 30 days by default), checked.
@@ -418,14 +431,34 @@ async fn overview(State(state): State<CentralState>, me: Signed, Query(q): Query
         }
         (chart_share.render())
         (chart_sat.render())
-        p {
-            a href={ "/backoffice/report.csv?from=" (from) "&to=" (to) } { "Scarica il rapporto settimanale \"Mettiamoci la faccia\" (CSV)" }
-        }
+        (downloads(&from, &to, None))
     };
     respond(
         StatusCode::OK,
         page(&state, Some(&me.0), "Uffici a confronto", "overview", body),
     )
+}
+
+/// The range's downloads: the figures side by side (CSV, XLSX, JSON) and the reports of "Mettiamoci
+/// la faccia" by week and by month, for `office` or every office the account sees.
+fn downloads(from: &str, to: &str, office: Option<&str>) -> Markup {
+    let q = format!("from={from}&to={to}&office={}", office.unwrap_or(""));
+    html! {
+        h2 { "Scarica" }
+        ul {
+            li { "Le cifre per ufficio e per tutta la città, affiancate: "
+                a href={ "/backoffice/export?format=csv&table=offices&" (q) } { "per ufficio (CSV)" } ", "
+                a href={ "/backoffice/export?format=csv&table=services&" (q) } { "per servizio (CSV)" } ", "
+                a href={ "/backoffice/export?format=csv&table=daily&" (q) } { "per giorno (CSV)" } ", "
+                a href={ "/backoffice/export?format=xlsx&" (q) } { "tutto in Excel (XLSX)" } ", "
+                a href={ "/backoffice/export?format=json&" (q) } { "tutto in JSON" }
+            }
+            li { "Il rapporto \"Mettiamoci la faccia\": "
+                a href={ "/backoffice/report.csv?period=week&" (q) } { "settimanale (CSV)" } ", "
+                a href={ "/backoffice/report.csv?period=month&" (q) } { "mensile (CSV)" }
+            }
+        }
+    }
 }
 
 fn add(a: &mut Summary, s: &Summary) {
@@ -452,10 +485,11 @@ async fn compute(
     office: Option<&str>,
     from: &str,
     to: &str,
+    source: stats::Source,
 ) -> Result<(Stats, Vec<(String, String)>), Error> {
     match office {
         Some(code) => {
-            let s = stats::office(&state.pool, code, from, to, now_ms()).await?;
+            let s = stats::office(&state.pool, code, from, to, now_ms(), source).await?;
             let (services, _) = db::names(&state.pool, code).await?;
             Ok((
                 s,
@@ -471,7 +505,7 @@ async fn compute(
                 .into_iter()
                 .map(|o| o.code)
                 .collect();
-            let (s, names) = stats::city(&state.pool, &offices, from, to, now_ms()).await?;
+            let (s, names) = stats::city(&state.pool, &offices, from, to, now_ms(), source).await?;
             Ok((s, names.services.into_iter().collect()))
         }
     }
@@ -511,7 +545,7 @@ async fn stats_page(State(state): State<CentralState>, me: Signed, Query(q): Que
         Ok(o) => o,
         Err(e) => return unavailable(e),
     };
-    let (s, names) = match compute(&state, office, &from, &to).await {
+    let (s, names) = match compute(&state, office, &from, &to, q.source).await {
         Ok(x) => x,
         Err(e) => return unavailable(e),
     };
@@ -554,6 +588,7 @@ async fn stats_page(State(state): State<CentralState>, me: Signed, Query(q): Que
             }
         }
         (line.render())
+        (downloads(&from, &to, office))
     };
     respond(StatusCode::OK, page(&state, Some(&me.0), "Statistiche", "stats", body))
 }
@@ -561,6 +596,15 @@ async fn stats_page(State(state): State<CentralState>, me: Signed, Query(q): Que
 /// The weekly report of "Mettiamoci la faccia" for the city: for each ISO week of the range (cut to it),
 /// each office and service, the faces, the reasons of the bad ones, the visits and the participation.
 /// CSV for Italian Excel (semicolons, decimal comma), the columns of an office's report.
+/// The report's periods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    /// ISO weeks, as "Mettiamoci la faccia" collects them.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
 async fn weekly_report(State(state): State<CentralState>, me: Signed, Query(q): Query<RangeQuery>) -> Response {
     let (from, to) = match range(&q) {
         Ok(r) => r,
@@ -572,13 +616,36 @@ async fn weekly_report(State(state): State<CentralState>, me: Signed, Query(q): 
             );
         }
     };
-    match report_csv(&state, me.0.office.as_deref(), &from, &to).await {
+    let period = match q.period.as_deref() {
+        None | Some("") | Some("week") => Period::Week,
+        Some("month") => Period::Month,
+        Some(p) => {
+            return message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Periodo non valido",
+                &format!("{p:?} non è un periodo: week (settimana) o month (mese)."),
+            );
+        }
+    };
+    let office = match me.office(q.office.as_deref()) {
+        Ok(o) => o,
+        Err(e) => return message(StatusCode::FORBIDDEN, "Accesso non consentito", &e.to_string()),
+    };
+    let what = if period == Period::Month {
+        "mensile"
+    } else {
+        "settimanale"
+    };
+    match report_csv(&state, office, &from, &to, period).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"mettiamoci-la-faccia-citta-{from}-{to}.csv\""),
+                    format!(
+                        "attachment; filename=\"mettiamoci-la-faccia-{what}-{}-{from}-{to}.csv\"",
+                        office.unwrap_or("citta")
+                    ),
                 ),
             ],
             bytes,
@@ -588,14 +655,27 @@ async fn weekly_report(State(state): State<CentralState>, me: Signed, Query(q): 
     }
 }
 
-pub async fn report_csv(state: &CentralState, only: Option<&str>, from: &str, to: &str) -> Result<Vec<u8>, Error> {
+/// The report of "Mettiamoci la faccia" for `only` (or every office), by week or by month of the
+/// range (each period cut to it): per office and service, the office's report's columns; by month the
+/// first column is the month (`mese`, `2026-11`).
+pub async fn report_csv(
+    state: &CentralState,
+    only: Option<&str>,
+    from: &str,
+    to: &str,
+    period: Period,
+) -> Result<Vec<u8>, Error> {
     let offices = db::offices(&state.pool, only).await?;
     let mut out = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(vec![0xEF, 0xBB, 0xBF]);
     let io = |e: csv::Error| Error::internal(e.to_string());
-    out.write_record(crate::exports::MLF_COLUMNS).map_err(io)?;
-    let mut weeks: Vec<(jiff::civil::Date, jiff::civil::Date)> = Vec::new();
+    let mut columns = crate::exports::MLF_COLUMNS.to_vec();
+    if period == Period::Month {
+        columns[0] = "mese";
+    }
+    out.write_record(&columns).map_err(io)?;
+    let mut spans: Vec<(jiff::civil::Date, jiff::civil::Date)> = Vec::new();
     let (first, last) = (
         from.parse::<jiff::civil::Date>().map_err(Error::internal)?,
         to.parse::<jiff::civil::Date>().map_err(Error::internal)?,
@@ -604,19 +684,38 @@ pub async fn report_csv(state: &CentralState, only: Option<&str>, from: &str, to
         let Ok(day) = day.parse::<jiff::civil::Date>() else {
             continue;
         };
-        let monday = day
-            .checked_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
-            .unwrap_or(day);
-        let sunday = monday.checked_add(jiff::Span::new().days(6)).unwrap_or(day);
-        let span = (monday.max(first), sunday.min(last));
-        if weeks.last() != Some(&span) {
-            weeks.push(span);
+        let (start, end) = match period {
+            Period::Week => {
+                let monday = day
+                    .checked_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
+                    .unwrap_or(day);
+                (monday, monday.checked_add(jiff::Span::new().days(6)).unwrap_or(day))
+            }
+            Period::Month => (day.first_of_month(), day.last_of_month()),
+        };
+        let span = (start.max(first), end.min(last));
+        if spans.last() != Some(&span) {
+            spans.push(span);
         }
     }
-    for (start, end) in weeks {
-        let week = start.iso_week_date();
+    for (start, end) in spans {
+        let label = match period {
+            Period::Week => {
+                let week = start.iso_week_date();
+                format!("{}-W{:02}", week.year(), week.week())
+            }
+            Period::Month => start.strftime("%Y-%m").to_string(),
+        };
         for o in &offices {
-            let s = stats::office(&state.pool, &o.code, &start.to_string(), &end.to_string(), now_ms()).await?;
+            let s = stats::office(
+                &state.pool,
+                &o.code,
+                &start.to_string(),
+                &end.to_string(),
+                now_ms(),
+                stats::Source::Rollup,
+            )
+            .await?;
             let (services, _) = db::names(&state.pool, &o.code).await?;
             for g in &s.by_service {
                 let name = services
@@ -627,7 +726,7 @@ pub async fn report_csv(state: &CentralState, only: Option<&str>, from: &str, to
                 let r = f.satisfaction.clone().unwrap_or_default();
                 let reason = |k: &str| r.reasons.get(k).copied().unwrap_or(0).to_string();
                 out.write_record([
-                    format!("{}-W{:02}", week.year(), week.week()),
+                    label.clone(),
                     start.strftime("%d/%m/%Y").to_string(),
                     end.strftime("%d/%m/%Y").to_string(),
                     o.name.clone(),
@@ -648,6 +747,158 @@ pub async fn report_csv(state: &CentralState, only: Option<&str>, from: &str, to
         }
     }
     out.into_inner().map_err(|e| Error::internal(e.to_string()))
+}
+
+// ----- exports -----
+
+/// The statistics of the range as tables, offices side by side (every office the account sees, or the
+/// one asked for), each figure from the same computation as the pages': `offices` (each office's
+/// total, then the city's), `services` (each office's services, then the city's, services of one code
+/// counted as one), `daily` (each office's days, then the city's).
+pub async fn figures_tables(
+    state: &CentralState,
+    office: Option<&str>,
+    city_wide: bool,
+    from: &str,
+    to: &str,
+) -> Result<Vec<FiguresTable>, Error> {
+    let offices = db::offices(&state.pool, office).await?;
+    let now = now_ms();
+    let mut by_office = Vec::new();
+    let mut by_service = Vec::new();
+    let mut by_day = Vec::new();
+    for o in &offices {
+        let s = stats::office(&state.pool, &o.code, from, to, now, stats::Source::Rollup).await?;
+        let (services, _) = db::names(&state.pool, &o.code).await?;
+        by_office.push((vec![o.code.clone(), o.name.clone()], s.total));
+        for g in s.by_service {
+            let (code, name) = services
+                .iter()
+                .find(|(id, ..)| id.to_string() == g.key)
+                .map_or((g.key.clone(), String::new()), |(_, c, n)| (c.clone(), n.clone()));
+            by_service.push((vec![o.code.clone(), o.name.clone(), code, name], g.figures));
+        }
+        for g in s.by_day {
+            by_day.push((vec![g.key, o.code.clone(), o.name.clone()], g.figures));
+        }
+    }
+    if city_wide {
+        let codes: Vec<String> = offices.iter().map(|o| o.code.clone()).collect();
+        let (s, names) = stats::city(&state.pool, &codes, from, to, now, stats::Source::Rollup).await?;
+        let city = || vec!["*".to_owned(), "Tutta la città".to_owned()];
+        by_office.push((city(), s.total));
+        for g in s.by_service {
+            let code = names.service_codes.get(&g.key).cloned().unwrap_or_default();
+            let name = names.services.get(&g.key).cloned().unwrap_or_default();
+            by_service.push(([city(), vec![code, name]].concat(), g.figures));
+        }
+        for g in s.by_day {
+            by_day.push(([vec![g.key], city()].concat(), g.figures));
+        }
+    }
+    Ok(vec![
+        FiguresTable {
+            name: "offices",
+            sheet: "Uffici",
+            keys: &["office_code", "office"],
+            rows: by_office,
+        },
+        FiguresTable {
+            name: "services",
+            sheet: "Servizi",
+            keys: &["office_code", "office", "service_code", "service"],
+            rows: by_service,
+        },
+        FiguresTable {
+            name: "daily",
+            sheet: "Giorni",
+            keys: &["office_day", "office_code", "office"],
+            rows: by_day,
+        },
+    ])
+}
+
+/// A refused request of a page or download: its message, in the page's frame.
+fn refuse(e: Error) -> Response {
+    match e {
+        Error::Field { error, .. } => refuse(*error),
+        Error::Forbidden(m) => message(StatusCode::FORBIDDEN, "Accesso non consentito", &m),
+        e @ Error::BadRequest { .. } => {
+            message(StatusCode::UNPROCESSABLE_ENTITY, "Richiesta non valida", &e.to_string())
+        }
+        e => unavailable(e),
+    }
+}
+
+/// The statistics of the range across offices as CSV (one table: `table=offices`, `services` or
+/// `daily`), XLSX (a sheet each) or JSON (an array each): per office and city-wide, side by side.
+async fn export(State(state): State<CentralState>, me: Signed, Query(q): Query<RangeQuery>) -> Response {
+    let result = async {
+        let (from, to) = range(&q)?;
+        let office = me.office(q.office.as_deref())?;
+        let format: Format = q
+            .format
+            .as_deref()
+            .unwrap_or("csv")
+            .parse()
+            .map_err(|e: String| Error::invalid_field("format", e))?;
+        if format == Format::Mlf {
+            return Err(Error::invalid_field(
+                "format",
+                "the report of Mettiamoci la faccia is /backoffice/report.csv",
+            ));
+        }
+        let table = q.table.as_deref().unwrap_or("offices");
+        if !["offices", "services", "daily"].contains(&table) {
+            return Err(Error::invalid_field(
+                "table",
+                format!("{table:?} is not a table: offices, services or daily"),
+            ));
+        }
+        // The city's figures for a city account looking at the whole city.
+        let mut tables = figures_tables(&state, office, office.is_none(), &from, &to).await?;
+        let scope = office.unwrap_or("citta").to_owned();
+        let (name, kind) = match format {
+            Format::ExcelCsv | Format::Csv => {
+                tables.retain(|t| t.name == table);
+                (
+                    format!("turno-{scope}-{table}-{from}-{to}.csv"),
+                    "text/csv; charset=utf-8",
+                )
+            }
+            Format::Xlsx => (
+                format!("turno-{scope}-{from}-{to}.xlsx"),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            _ => (format!("turno-{scope}-{from}-{to}.json"), "application/json"),
+        };
+        let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Error> {
+            if format == Format::Xlsx {
+                let dir = tempfile::tempdir().map_err(Error::internal)?;
+                let path = dir.path().join("export.xlsx");
+                exports::write_figures_xlsx(&tables, &path)?;
+                std::fs::read(&path).map_err(Error::internal)
+            } else {
+                let mut out = Vec::new();
+                exports::write_figures(format, &tables, &mut out)?;
+                Ok(out)
+            }
+        })
+        .await
+        .map_err(Error::internal)??;
+        Ok::<_, Error>(
+            (
+                [
+                    (header::CONTENT_TYPE, kind.to_owned()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                ],
+                bytes,
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(refuse)
 }
 
 // ----- the JSON API -----
@@ -684,7 +935,7 @@ async fn api_stats(State(state): State<CentralState>, me: Signed, Query(q): Quer
     let result = async {
         let (from, to) = range(&q)?;
         let office = me.office(q.office.as_deref())?;
-        let (s, _) = compute(&state, office, &from, &to).await?;
+        let (s, _) = compute(&state, office, &from, &to, q.source).await?;
         Ok::<_, Error>(Json(s))
     }
     .await;

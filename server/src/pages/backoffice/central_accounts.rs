@@ -1,6 +1,7 @@
 //! The centre's accounts page, for city-wide accounts only: every central account with the office it
 //! sees, a new account (city-wide or bound to one office) with a password made for it and shown once,
-//! a new password for an account, and an account turned off (its sessions ended) or on again.
+//! a new password for an account, an account moved to another office, and an account turned off (its
+//! sessions ended) or on again.
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -23,6 +24,7 @@ pub fn router() -> Router<CentralState> {
         .route("/backoffice/accounts", get(list).post(create))
         .route("/backoffice/accounts/{username}/password", post(new_password))
         .route("/backoffice/accounts/{username}/active", post(set_active))
+        .route("/backoffice/accounts/{username}/office", post(set_office))
 }
 
 /// A signed-in city-wide account: only these manage accounts.
@@ -55,6 +57,7 @@ fn flash(ok: Option<&str>) -> Markup {
     let text = match ok.unwrap_or("") {
         "off" => "Account disattivato: le sue sessioni sono state chiuse.",
         "on" => "Account riattivato: accede con la sua password.",
+        "moved" => "Account spostato: da ora vede l'ufficio scelto.",
         _ => "",
     };
     html! {
@@ -168,6 +171,14 @@ fn list_page(
                                     button.bo-btn type="submit" { "Nuova password" span.bo-sr { " per " (a.account.username) } }
                                 }
                                 @if a.account.username != me.username {
+                                    form.bo-actions method="post" action={ "/backoffice/accounts/" (a.account.username) "/office" } {
+                                        select name="office" aria-label={ "Che cosa vede " (a.account.username) } {
+                                            @for (code, name) in &choices {
+                                                option value=(code) selected[a.account.office.as_deref().unwrap_or("") == *code] { (name) }
+                                            }
+                                        }
+                                        button.bo-btn type="submit" { "Sposta" span.bo-sr { " " (a.account.username) } }
+                                    }
                                     form method="post" action={ "/backoffice/accounts/" (a.account.username) "/active" } {
                                         input type="hidden" name="active" value=(if a.active { "false" } else { "true" });
                                         button.bo-btn type="submit" {
@@ -273,6 +284,46 @@ async fn new_password(
         Ok(true) => {
             tracing::info!(by = %me.username, account = %username, "central account's password reset");
             shown_once(&state, &me, &username, &password, false).await
+        }
+        Ok(false) => no_such_account(),
+        Err(e) => unavailable(e),
+    }
+}
+
+async fn set_office(
+    State(state): State<CentralState>,
+    CityAccount(me): CityAccount,
+    Path(username): Path<String>,
+    d: Posted,
+) -> Response {
+    let office = match d.get("office") {
+        "" => None,
+        code => Some(code.to_owned()),
+    };
+    if username == me.username && office.is_some() {
+        return message(
+            StatusCode::CONFLICT,
+            "Operazione non consentita",
+            "Non può legare a un ufficio il suo stesso account: perderebbe la gestione degli account.",
+        );
+    }
+    if let Some(code) = &office {
+        match db::offices(&state.pool, Some(code)).await {
+            Ok(found) if !found.is_empty() => {}
+            Ok(_) => {
+                return message(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Ufficio sconosciuto",
+                    "L'ufficio scelto non è tra quelli della centrale. Torni all'elenco degli account.",
+                );
+            }
+            Err(e) => return unavailable(e),
+        }
+    }
+    match db::set_office(&state.pool, &username, office.as_deref()).await {
+        Ok(true) => {
+            tracing::info!(by = %me.username, account = %username, office = ?office, "central account moved");
+            done("/backoffice/accounts", "moved")
         }
         Ok(false) => no_such_account(),
         Err(e) => unavailable(e),
