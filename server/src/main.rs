@@ -121,6 +121,10 @@ enum CentralCommand {
         /// The city's name, shown on every page.
         #[arg(long, env = "TURNO_CENTRAL_CITY", default_value = "Comune")]
         city: String,
+        /// A reverse proxy in front of the centre (repeat for several): sign-ins from it are throttled by
+        /// the client address it names in X-Forwarded-For, not by its own.
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Migrate the centre's schema (to the latest version, or to --to) and stop.
     Migrate {
@@ -377,7 +381,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 async fn central(command: CentralCommand) -> Result<(), String> {
     use turno_server::central::{self, db};
     match command {
-        CentralCommand::Serve { pg, listen, city } => {
+        CentralCommand::Serve {
+            pg,
+            listen,
+            city,
+            trusted_proxies,
+        } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -388,7 +397,7 @@ async fn central(command: CentralCommand) -> Result<(), String> {
                 let _ = stop.send(true);
             });
             // Printed once the schema is migrated: whoever waits for this line can use the centre.
-            let ready = central::serve_ready(&pg, city, listener, shutdown, move || {
+            let ready = central::serve_ready(&pg, city, trusted_proxies, listener, shutdown, move || {
                 println!("turno-server central listening on http://{addr}");
             });
             ready.await.map_err(|e| e.to_string())

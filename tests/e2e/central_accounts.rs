@@ -51,6 +51,29 @@ async fn failed_sign_ins_are_throttled_per_account_and_address() {
     assert_eq!(login(&http, &centre.url, "nord", &nord).await.status(), 200);
 }
 
+#[tokio::test]
+async fn behind_a_trusted_proxy_sign_ins_are_throttled_by_the_address_it_names() {
+    let pg = Postgres::start();
+    let url = pg.create_database("city");
+    let dir = tempfile::tempdir().unwrap();
+    // The tests' requests come from 127.0.0.1: the centre takes it for its reverse proxy.
+    let centre = CentralProcess::start_with(&url, dir.path(), &["--trusted-proxy", "127.0.0.1"]);
+    let city = centre.account("citta", None);
+    let http = reqwest::Client::new();
+    let from = |client: &'static str, password: &str| {
+        http.post(format!("{}/api/v1/central/login", centre.url))
+            .header("x-forwarded-for", client)
+            .json(&serde_json::json!({ "username": "citta", "password": password }))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(from("203.0.113.7", "sbagliata").await.unwrap().status(), 401);
+    }
+    assert_eq!(from("203.0.113.7", &city).await.unwrap().status(), 429);
+    // The same account from another client behind the same proxy is not locked out.
+    assert_eq!(from("198.51.100.20", &city).await.unwrap().status(), 200);
+}
+
 /// A browser signed in with the session cookie of `token`; redirects are not followed.
 struct Browser {
     http: reqwest::Client,

@@ -323,15 +323,23 @@ pub struct CentralProcess {
     pub url: String,
     pg: String,
     log: PathBuf,
+    /// Further arguments of `central serve`, kept for a restart.
+    extra: Vec<String>,
 }
 
 impl CentralProcess {
     /// Starts the centre on database `pg` on a free port; returns once its schema is migrated.
     pub fn start(pg: &str, dir: &Path) -> CentralProcess {
-        Self::start_on(pg, dir, "127.0.0.1:0")
+        Self::start_with(pg, dir, &[])
     }
 
-    fn start_on(pg: &str, dir: &Path, listen: &str) -> CentralProcess {
+    /// The same, with further arguments of `central serve` (`--trusted-proxy …`).
+    pub fn start_with(pg: &str, dir: &Path, extra: &[&str]) -> CentralProcess {
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        Self::start_on(pg, dir, "127.0.0.1:0", extra)
+    }
+
+    fn start_on(pg: &str, dir: &Path, listen: &str, extra: Vec<String>) -> CentralProcess {
         use std::io::BufRead;
         let log = dir.join("central.log");
         let log_file = std::fs::OpenOptions::new()
@@ -350,6 +358,7 @@ impl CentralProcess {
                 "--city",
                 "Comune di Valverde",
             ])
+            .args(&extra)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -376,6 +385,7 @@ impl CentralProcess {
             url,
             pg: pg.to_owned(),
             log,
+            extra,
         }
     }
 
@@ -395,7 +405,8 @@ impl CentralProcess {
         let listen = self.url.trim_start_matches("http://").to_owned();
         let dir = self.log.parent().expect("a folder").to_owned();
         let pg = self.pg.clone();
-        *self = Self::start_on(&pg, &dir, &listen);
+        let extra = self.extra.clone();
+        *self = Self::start_on(&pg, &dir, &listen, extra);
     }
 
     /// Creates a central account (`office`: the one it sees) and returns its password.

@@ -25,6 +25,8 @@ pub struct CentralState {
     pub limiter: Arc<LoginLimiter>,
     /// The city's name, shown on every page.
     pub city: String,
+    /// Reverse proxies whose X-Forwarded-For names the client (`--trusted-proxy`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 /// Migrates the centre's schema, calls `ready`, and serves its pages and API on `listener` until
@@ -32,6 +34,7 @@ pub struct CentralState {
 pub async fn serve_ready(
     url: &str,
     city: String,
+    trusted_proxies: Vec<std::net::IpAddr>,
     listener: tokio::net::TcpListener,
     shutdown: tokio::sync::watch::Receiver<bool>,
     ready: impl FnOnce(),
@@ -45,6 +48,7 @@ pub async fn serve_ready(
         hasher: Hasher::start(),
         limiter: Arc::default(),
         city,
+        trusted_proxies: trusted_proxies.into(),
     };
     let app = crate::pages::backoffice::central::router()
         .with_state(state)

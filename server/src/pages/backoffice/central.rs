@@ -142,18 +142,18 @@ async fn sign_in(state: &CentralState, c: Credentials, client: IpAddr) -> Result
     Ok((account, token))
 }
 
-/// The client's address: the peer's (requests that did not come over a socket come from nowhere).
+/// The client's address, as an office finds it: the peer's, or the one a trusted proxy names
+/// (requests that did not come over a socket come from nowhere).
 struct Client(IpAddr);
 
 impl FromRequestParts<CentralState> for Client {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, _: &CentralState) -> Result<Self, Response> {
-        Ok(Client(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip()),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &CentralState) -> Result<Self, Response> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Ok(Client(auth::client_addr(peer, &parts.headers, &state.trusted_proxies)))
     }
 }
 
