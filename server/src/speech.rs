@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use tokio::io::AsyncReadExt;
 use tokio::sync::{OnceCell, Semaphore};
 use turno_shared::domain::TicketNumber;
+use turno_shared::voice::WORDS_PER_MINUTE;
 
 /// The sample rate of every clip: espeak-ng's own.
 pub const SAMPLE_RATE: u32 = 22_050;
@@ -25,8 +26,6 @@ const CACHE_ANNOUNCEMENTS: usize = 12;
 const SYNTH_AT_ONCE: usize = 2;
 /// The longest a synthesis may take before it is given up.
 const SYNTH_TIMEOUT: Duration = Duration::from_secs(5);
-/// Speech rate, in words per minute: slower than espeak-ng's 175, as public-address voices speak.
-const WORDS_PER_MINUTE: &str = "140";
 
 /// A language the announcements are spoken in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,10 +57,7 @@ impl Lang {
 
     /// The espeak-ng voice.
     fn voice(self) -> &'static str {
-        match self {
-            Lang::En => "en-gb",
-            other => other.code(),
-        }
+        turno_shared::voice::espeak_voice(self.code())
     }
 
     /// "Numero", "Number", …

@@ -9,19 +9,14 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
+use turno_shared::voice::WORDS_PER_MINUTE;
+
 use super::Speech;
 use crate::lang::Language;
 
-/// Words a minute: slower than espeak-ng's 175, as the office server's announcements (server/src/speech.rs).
-pub const WORDS_PER_MINUTE: &str = "140";
-
-/// The espeak-ng voice of `language`: the language's code, as the server's, but British English and Mandarin.
+/// The espeak-ng voice of `language`, the one the office server's announcements use.
 pub fn voice(language: Language) -> &'static str {
-    match language {
-        Language::English => "en-gb",
-        Language::Chinese => "cmn",
-        other => other.code(),
-    }
+    turno_shared::voice::espeak_voice(language.code())
 }
 
 /// espeak-ng, saying one utterance at a time.

@@ -539,8 +539,19 @@ pub struct Remap {
 }
 
 impl Remap {
-    fn id(map: Option<&std::collections::HashMap<i64, i64>>, id: i64) -> i64 {
-        map.and_then(|m| m.get(&id).copied()).unwrap_or(id)
+    /// A service's id as the figures key it (the office's own without a map).
+    pub fn service(map: Option<&Remap>, id: i64) -> i64 {
+        map.and_then(|m| m.service.get(&id).copied()).unwrap_or(id)
+    }
+
+    /// A counter's id as the figures key it.
+    pub fn counter(map: Option<&Remap>, id: i64) -> i64 {
+        map.and_then(|m| m.counter.get(&id).copied()).unwrap_or(id)
+    }
+
+    /// A clerk's id as the figures key it.
+    pub fn user(map: Option<&Remap>, id: i64) -> i64 {
+        map.map_or(id, |m| m.user_offset + id)
     }
 }
 
@@ -556,9 +567,9 @@ pub async fn office_rows(
     acc: &mut Accumulator,
     map: Option<&Remap>,
 ) -> Result<()> {
-    let sv = |id: i64| Remap::id(map.map(|m| &m.service), id);
-    let ct = |id: i64| Remap::id(map.map(|m| &m.counter), id);
-    let us = |id: i64| map.map_or(id, |m| m.user_offset + id);
+    let sv = |id: i64| Remap::service(map, id);
+    let ct = |id: i64| Remap::counter(map, id);
+    let us = |id: i64| Remap::user(map, id);
     let c = pool.get().await?;
     let params: [&(dyn ToSql + Sync); 3] = [&office, &from, &to];
     let stmt = c
@@ -643,8 +654,8 @@ pub async fn office_pauses(
     acc: &mut Accumulator,
     map: Option<&Remap>,
 ) -> Result<()> {
-    let ct = |id: i64| Remap::id(map.map(|m| &m.counter), id);
-    let us = |id: i64| map.map_or(id, |m| m.user_offset + id);
+    let ct = |id: i64| Remap::counter(map, id);
+    let us = |id: i64| Remap::user(map, id);
     let c = pool.get().await?;
     let params: [&(dyn ToSql + Sync); 3] = [&office, &from, &to];
     let stmt = c
@@ -711,13 +722,9 @@ impl CellReader {
             cell.office_day = date.to_string();
             self.day = Some(day);
         }
-        cell.service_id = Remap::id(map.map(|m| &m.service), r.get(1));
-        cell.counter_id = r
-            .get::<_, Option<i64>>(2)
-            .map(|id| Remap::id(map.map(|m| &m.counter), id));
-        cell.user_id = r
-            .get::<_, Option<i64>>(3)
-            .map(|id| map.map_or(id, |m| m.user_offset + id));
+        cell.service_id = Remap::service(map, r.get(1));
+        cell.counter_id = r.get::<_, Option<i64>>(2).map(|id| Remap::counter(map, id));
+        cell.user_id = r.get::<_, Option<i64>>(3).map(|id| Remap::user(map, id));
         let counts: &[u8] = r.get(4);
         if counts.len() != 48 {
             return Err(Error::internal("a rollup cell's counts are not 48 bytes"));
